@@ -1,0 +1,154 @@
+/*
+ * mmtk.h — a tracing garbage-collection toolkit in C, in the spirit of MMTk.
+ *
+ * A heap (`mmtk`) is one isolated, garbage-collected heap. Every byte whose
+ * amount grows with the heap (spaces, side metadata, mutator buffers, work
+ * packets, remembered sets) is taken from one vmma client that belongs to the
+ * heap: mmtk_destroy gives all of it back at once, and a heap can never grow
+ * past its client's limit. Any number of heaps can live in one process.
+ *
+ * The collector needs no object header: mark, forwarding, log, pinning and
+ * valid-object bits live in side metadata. The language runtime describes its
+ * objects and roots through an mmtk_vm_binding.
+ *
+ * Conventions (SPEC.md): status is 0 or a positive errno value; pointers are
+ * NULL with errno set on failure; no function aborts or prints on bad input.
+ * The man page mmtk(3) documents every function.
+ */
+#ifndef MMTK_H
+#define MMTK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libvmma.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MMTK_API __attribute__((visibility("default")))
+#else
+#define MMTK_API
+#endif
+
+typedef struct mmtk_builder mmtk_builder;   /* options for a heap under construction */
+typedef struct mmtk         mmtk;           /* one heap */
+typedef struct mmtk_mutator mmtk_mutator;   /* one thread's binding to a heap */
+typedef void               *mmtk_object;    /* an object reference: the address mmtk_alloc returned */
+typedef struct mmtk_visitor mmtk_visitor;   /* handed to scanning callbacks by the collector */
+
+enum mmtk_semantics {            /* allocation semantics, argument of mmtk_alloc */
+    MMTK_ALLOC_DEFAULT = 0,      /* the plan's default space */
+    MMTK_ALLOC_IMMORTAL,         /* never collected, never moved */
+    MMTK_ALLOC_LOS,              /* large object space: never moved */
+    MMTK_ALLOC_NON_MOVING,       /* collected, never moved */
+    MMTK_ALLOC_CODE,             /* executable-code objects: never moved */
+    MMTK_ALLOC_READ_ONLY         /* immortal, written once */
+};
+
+/* ------------------------------------------------------------------ */
+/* The VM binding: what the collector needs from the language runtime. */
+typedef struct mmtk_vm_binding {
+    /* required */
+    size_t (*object_size)(void *vm, mmtk_object object);
+        /* bytes of the object, counted from the address mmtk_alloc returned */
+    void   (*scan_object)(void *vm, mmtk_object object, mmtk_visitor *visitor);
+        /* call mmtk_visit_slot for every field of the object that holds a reference */
+    void   (*scan_roots)(void *vm, mmtk_visitor *visitor);
+        /* report every root: globals and every mutator's stack slots */
+
+    /* optional: NULL means the library's default */
+    void   (*post_copy)(void *vm, mmtk_object from, mmtk_object to);
+        /* after a moving collection copied `from` to `to` (default: nothing) */
+    void   (*stop_all_mutators)(void *vm, void *tls);
+    void   (*resume_mutators)(void *vm, void *tls);
+        /* default: the library's own cooperative safepoints (see below) */
+    void   (*out_of_memory)(void *vm, void *tls, size_t bytes);
+        /* the heap is full even after a collection (default: mmtk_alloc returns NULL/ENOMEM) */
+    void   (*gc_started)(void *vm);
+    void   (*gc_finished)(void *vm);
+} mmtk_vm_binding;
+
+/* Called by the binding inside scan_object / scan_roots. */
+MMTK_API void mmtk_visit_slot(mmtk_visitor *visitor, mmtk_object *slot);
+     /* a field or root that holds a reference or NULL; a moving collection updates it */
+MMTK_API void mmtk_visit_conservative(mmtk_visitor *visitor, void *word);
+     /* a word that may or may not point into the heap (interior pointers included);
+        an object it points into is kept alive and not moved in this collection */
+MMTK_API void mmtk_visit_range_conservative(mmtk_visitor *visitor, void *start, void *end);
+
+/* ------------------------------------------------------------------ */
+/* Building a heap. */
+MMTK_API mmtk_builder *mmtk_builder_new(void);
+MMTK_API void mmtk_builder_free(mmtk_builder *builder);
+MMTK_API int  mmtk_builder_set_option(mmtk_builder *builder, const char *name, const char *value);
+     /* EINVAL for an unknown name or a bad value */
+MMTK_API int  mmtk_builder_read_env(mmtk_builder *builder);
+     /* MMTK_<NAME>=value for every option, e.g. MMTK_PLAN=Immix MMTK_HEAP_SIZE=64M */
+MMTK_API int  mmtk_builder_set_heap_size(mmtk_builder *builder, size_t min_bytes, size_t max_bytes);
+MMTK_API void mmtk_builder_set_vmma_context(mmtk_builder *builder, vmma_context *ctx);
+     /* the heap's client is made in this context (default: a context private to the heap) */
+
+MMTK_API mmtk *mmtk_init(mmtk_builder *builder, const mmtk_vm_binding *binding, void *vm);
+     /* NULL + errno on failure; `vm` is passed back to every binding callback */
+MMTK_API void  mmtk_initialize_collection(mmtk *heap, void *tls);   /* from here on collections may happen */
+MMTK_API void  mmtk_destroy(mmtk *heap);                             /* the whole heap is gone */
+MMTK_API vmma_client *mmtk_get_vmma_client(const mmtk *heap);
+MMTK_API const char *mmtk_plan_name(const mmtk *heap);
+
+/* ------------------------------------------------------------------ */
+/* Mutators and allocation. */
+MMTK_API mmtk_mutator *mmtk_bind_mutator(mmtk *heap, void *tls);   /* tls: the VM's thread, passed back */
+MMTK_API void  mmtk_destroy_mutator(mmtk_mutator *mutator);
+MMTK_API void *mmtk_alloc(mmtk_mutator *mutator, size_t size, size_t align, ptrdiff_t offset, int semantics);
+MMTK_API void  mmtk_post_alloc(mmtk_mutator *mutator, mmtk_object object, size_t size, int semantics);
+     /* mmtk_alloc may collect before it returns; the new object is zero-filled */
+
+MMTK_API void  mmtk_safepoint(mmtk_mutator *mutator);      /* cooperative stop point (default stop-the-world) */
+MMTK_API void  mmtk_enter_native(mmtk_mutator *mutator);   /* this thread holds no unreported references until */
+MMTK_API void  mmtk_leave_native(mmtk_mutator *mutator);   /* it leaves: collections may run meanwhile */
+
+MMTK_API void  mmtk_object_reference_write(mmtk_mutator *mutator, mmtk_object src,
+                                           mmtk_object *slot, mmtk_object target);
+MMTK_API void  mmtk_object_reference_write_pre(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
+MMTK_API void  mmtk_object_reference_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
+
+MMTK_API void  mmtk_handle_user_collection_request(mmtk *heap, void *tls);   /* a full collection now */
+
+/* ------------------------------------------------------------------ */
+/* Queries, weak references, finalizers, pinning. */
+MMTK_API int    mmtk_is_live_object(mmtk *heap, mmtk_object object);
+MMTK_API int    mmtk_is_mmtk_object(mmtk *heap, const void *address);
+MMTK_API mmtk_object mmtk_find_object(mmtk *heap, const void *address);
+
+MMTK_API int    mmtk_add_weak_slot(mmtk *heap, mmtk_object *slot);
+MMTK_API int    mmtk_remove_weak_slot(mmtk *heap, mmtk_object *slot);
+MMTK_API int    mmtk_add_finalizer(mmtk *heap, mmtk_object object);
+MMTK_API mmtk_object mmtk_get_finalized_object(mmtk *heap);
+
+MMTK_API int    mmtk_pin_object(mmtk *heap, mmtk_object object);
+MMTK_API int    mmtk_unpin_object(mmtk *heap, mmtk_object object);
+MMTK_API int    mmtk_is_pinned(mmtk *heap, mmtk_object object);
+
+/* ------------------------------------------------------------------ */
+/* Figures. */
+MMTK_API size_t mmtk_used_bytes(const mmtk *heap);
+MMTK_API size_t mmtk_free_bytes(const mmtk *heap);
+MMTK_API size_t mmtk_total_bytes(const mmtk *heap);
+
+typedef struct mmtk_stats {
+    uint64_t collections, full_collections;
+    uint64_t bytes_allocated, objects_allocated;
+    uint64_t bytes_copied, objects_copied;
+    uint64_t pause_ns_total, pause_ns_max;
+    uint64_t live_bytes_after_last_gc;
+} mmtk_stats;
+MMTK_API int  mmtk_get_stats(const mmtk *heap, mmtk_stats *out);
+MMTK_API void mmtk_harness_begin(mmtk *heap, void *tls);
+MMTK_API void mmtk_harness_end(mmtk *heap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MMTK_H */
