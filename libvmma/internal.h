@@ -1,0 +1,271 @@
+/*
+ * internal.h — libvmma's private structures and the small helpers every
+ * module shares. See DESIGN.md "libvmma" for the map.
+ *
+ * The block given to a context is laid out as
+ *
+ *   [context | arena table | arena bitmaps | pool map] ... [arena 0][arena 1]...
+ *    \____________ administrative data ______________/      ^ aligned to block_size
+ *
+ * Each arena is in exactly one state (struct vmma_arena.kind): FREE in the
+ * context's pool, BUDDY (run by the buddy allocator of its owner client),
+ * LARGE/TAIL (a run of whole arenas that is one live block), or ADMIN (a slab
+ * of client records). Invariants:
+ *  - arena a starts at ctx->base + (a << ctx->arena_shift);
+ *  - a FREE arena has owner NULL and its bit set in ctx->pool_map;
+ *  - every BUDDY and LARGE arena of a client is on that client's arena list
+ *    (TAIL arenas are reached through their LARGE head);
+ *  - inside a BUDDY arena, blocks (live or free) tile the arena, a block of
+ *    2^k units starts at a multiple of 2^k units (unit = ctx->alignment);
+ *    a live block has its start bit and its end bit set in the arena's
+ *    bitmaps (buddy.h), a free block has neither and is on one of its
+ *    client's free lists.
+ */
+#ifndef VMMA_INTERNAL_H
+#define VMMA_INTERNAL_H
+
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#ifdef VMMA_HAVE_THREAD_SAFE
+#include <pthread.h>
+#endif
+
+#include "libvmma.h"
+#include "track.h"
+
+#define VMMA_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define VMMA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define VMMA_HIDDEN      __attribute__((visibility("hidden")))
+
+#ifdef VMMA_DEBUG
+#include <assert.h>
+#define VMMA_ASSERT(x) assert(x)
+#else
+#define VMMA_ASSERT(x) ((void)0)
+#endif
+
+/* Default arena size: small enough that a thousand small clients cost a
+ * thousand times 256 KiB of address space (pages are touched only when
+ * used), large enough that a 1-4 MiB aligned chunk is a short run. */
+#define VMMA_DEFAULT_BLOCK_SIZE ((size_t)256 * 1024)
+/* Orders a buddy arena can have: block_size / alignment <= 2^31. */
+#define VMMA_BUDDY_ORDERS 32
+/* Client records are carved from slabs of at least this many bytes. */
+#define VMMA_RECORD_SLAB_BYTES ((size_t)64 * 1024)
+
+#define VMMA_CONTEXT_MAGIC 0x766d6d61636f6e74ull   /* "vmmacont" */
+#define VMMA_CLIENT_MAGIC  0x766d6d61636c6e74ull   /* "vmmaclnt" */
+#define VMMA_DEAD_MAGIC    0xdeadc11e47deadc1ull
+
+#define ARENA_NONE UINT32_MAX
+
+enum arena_kind { ARENA_FREE = 0, ARENA_BUDDY, ARENA_LARGE, ARENA_TAIL, ARENA_ADMIN };
+
+struct vmma_arena {
+    struct vmma_client *owner;   /* NULL for FREE and ADMIN arenas */
+    size_t requested;            /* LARGE: bytes asked for */
+    uint32_t next, prev;         /* the owner's arena list (BUDDY, LARGE) */
+    uint32_t run;                /* LARGE: arenas in the run; TAIL: index of the head */
+    uint8_t kind;                /* enum arena_kind */
+    uint8_t zeroed;              /* pages known to be zero (fresh mmap or released) */
+};
+
+/* A free block's first 16 bytes (buddy.h). */
+struct buddy_free {
+    struct buddy_free *next;
+    uint64_t meta;               /* BUDDY_META_MAGIC | poisoned << 8 | order */
+};
+
+/* The free lists of one buddy allocator (they may span several arenas). */
+struct buddy_lists {
+    struct buddy_free *head[VMMA_BUDDY_ORDERS];   /* free lists by order */
+    uint32_t nonempty;           /* bit k set iff head[k] != NULL */
+    uint32_t count[VMMA_BUDDY_ORDERS];            /* blocks on each list */
+    size_t cached_blocks;        /* blocks on the free lists */
+    size_t dirty_blocks;         /* blocks freed since the last coalescing pass */
+    _Atomic size_t free_bytes;   /* bytes on the free lists */
+};
+
+struct vmma_client {
+    uint64_t magic;
+    struct vmma_context *ctx;
+    struct buddy_lists lists;
+    uint32_t arena_list;         /* first arena of the client, or ARENA_NONE */
+    int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
+    size_t limit;                /* 0 = unlimited */
+    /* counters written under the client's lock, read by anyone (relaxed) */
+    _Atomic size_t used;         /* bytes in live blocks, rounded */
+    _Atomic size_t requested;
+    _Atomic size_t alloc_count;
+    _Atomic size_t free_count;
+    _Atomic size_t arenas;       /* arenas held (buddy + large runs) */
+    struct vmma_client *next_client, *prev_client;   /* context's list / free records */
+#ifdef VMMA_HAVE_THREAD_SAFE
+    pthread_mutex_t lock;
+#endif
+};
+
+struct vmma_context {
+    uint64_t magic;
+    char *base;                  /* arena 0 */
+    size_t arena_count;
+    size_t block_size;
+    unsigned arena_shift;        /* log2(block_size) */
+    size_t alignment;
+    unsigned align_shift;        /* log2(alignment) */
+    unsigned max_order;          /* arena_shift - align_shift */
+    size_t map_words;            /* 64-bit words in one arena bitmap */
+    struct vmma_arena *arenas;
+    uint64_t *bits;              /* 2 * map_words per arena: start map, end map */
+    uint64_t *pool_map;          /* bit a set iff arena a is FREE */
+    size_t pool_words;
+    size_t pool_hint;            /* lowest word that may hold a free arena */
+    _Atomic size_t free_arenas;
+    _Atomic size_t held_arenas;  /* BUDDY + LARGE + TAIL */
+    _Atomic size_t admin_arenas;
+    size_t admin_fixed;          /* bytes of context, table, bitmaps, pool map */
+    void *map;                   /* our mmap, or NULL for a caller's block */
+    size_t map_size;
+    _Atomic unsigned flags;
+    struct vmma_client *clients;       /* live clients */
+    struct vmma_client *free_records;  /* client records ready for reuse */
+    size_t record_size;
+    _Atomic size_t client_count;
+    _Atomic size_t retired_allocs, retired_frees;   /* of deleted clients */
+    vmma_error_handler handler;
+    void *handler_arg;
+#ifdef VMMA_HAVE_THREAD_SAFE
+    pthread_mutex_t pool_lock;
+#endif
+};
+
+/* ---- flags ---------------------------------------------------------- */
+
+static inline unsigned ctx_flags(const struct vmma_context *ctx)
+{
+    return atomic_load_explicit(&ctx->flags, memory_order_relaxed);
+}
+
+/* Counters with one writer (under a lock) and lock-free readers. */
+static inline size_t cnt_get(const _Atomic size_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+static inline void cnt_add(_Atomic size_t *c, size_t d)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                          memory_order_relaxed);
+}
+static inline void cnt_sub(_Atomic size_t *c, size_t d)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) - d,
+                          memory_order_relaxed);
+}
+
+/* ---- locks ---------------------------------------------------------- */
+
+static inline void client_lock(struct vmma_client *c)
+{
+#ifdef VMMA_HAVE_THREAD_SAFE
+    if (c->thread_safe)
+        pthread_mutex_lock(&c->lock);
+#else
+    (void)c;
+#endif
+}
+static inline void client_unlock(struct vmma_client *c)
+{
+#ifdef VMMA_HAVE_THREAD_SAFE
+    if (c->thread_safe)
+        pthread_mutex_unlock(&c->lock);
+#else
+    (void)c;
+#endif
+}
+static inline void pool_lock(struct vmma_context *ctx)
+{
+#ifdef VMMA_HAVE_THREAD_SAFE
+    if (ctx_flags(ctx) & VMMA_FEATURE_THREAD_SAFE)
+        pthread_mutex_lock(&ctx->pool_lock);
+#else
+    (void)ctx;
+#endif
+}
+static inline void pool_unlock(struct vmma_context *ctx)
+{
+#ifdef VMMA_HAVE_THREAD_SAFE
+    if (ctx_flags(ctx) & VMMA_FEATURE_THREAD_SAFE)
+        pthread_mutex_unlock(&ctx->pool_lock);
+#else
+    (void)ctx;
+#endif
+}
+
+/* ---- geometry ------------------------------------------------------- */
+
+static inline unsigned log2_floor(size_t x)
+{
+    return (unsigned)(63 - __builtin_clzll((unsigned long long)x));
+}
+
+static inline int is_pow2(size_t x) { return x && !(x & (x - 1)); }
+
+static inline char *arena_addr(const struct vmma_context *ctx, size_t a)
+{
+    return ctx->base + (a << ctx->arena_shift);
+}
+
+static inline uint64_t *arena_start_map(const struct vmma_context *ctx, size_t a)
+{
+    return ctx->bits + a * 2 * ctx->map_words;
+}
+
+static inline uint64_t *arena_end_map(const struct vmma_context *ctx, size_t a)
+{
+    return ctx->bits + a * 2 * ctx->map_words + ctx->map_words;
+}
+
+/* Offset of p from arena 0, or SIZE_MAX when p is outside every arena. */
+static inline size_t ctx_offset(const struct vmma_context *ctx, const void *p)
+{
+    size_t off = (size_t)((uintptr_t)p - (uintptr_t)ctx->base);
+    return off < (ctx->arena_count << ctx->arena_shift) ? off : SIZE_MAX;
+}
+
+/* Smallest order whose block holds `size` bytes (may exceed max_order). */
+static inline unsigned size_order(const struct vmma_context *ctx, size_t size)
+{
+    if (size <= ctx->alignment)
+        return 0;
+    return log2_floor((size - 1) >> ctx->align_shift) + 1;
+}
+
+/* ---- module entry points (out of line) ------------------------------ */
+
+/* context.c */
+VMMA_HIDDEN void vmma_report(const struct vmma_context *ctx, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+VMMA_HIDDEN int pool_take(struct vmma_context *ctx, size_t n, size_t align_arenas,
+                          enum arena_kind kind, struct vmma_client *owner, size_t *out);
+VMMA_HIDDEN void pool_give(struct vmma_context *ctx, size_t a, size_t n);
+VMMA_HIDDEN struct vmma_client *records_take(struct vmma_context *ctx);
+VMMA_HIDDEN void records_give(struct vmma_context *ctx, struct vmma_client *c);
+
+/* client.c */
+VMMA_HIDDEN void client_arena_link(struct vmma_client *c, size_t a);
+VMMA_HIDDEN void client_arena_unlink(struct vmma_client *c, size_t a);
+VMMA_HIDDEN void client_release_all(struct vmma_client *c);
+VMMA_HIDDEN size_t client_block_usable(const struct vmma_context *ctx, void *p, unsigned k);
+
+/* poison.c */
+#define VMMA_POISON_BYTE 0xdb
+VMMA_HIDDEN void poison_fill(void *p, size_t n);
+VMMA_HIDDEN size_t poison_find_write(const void *p, size_t n);
+
+#endif /* VMMA_INTERNAL_H */
