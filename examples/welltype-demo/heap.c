@@ -175,7 +175,8 @@ static size_t wt_client_bytes(mmtk *heap)
     vmma_client *cl = mmtk_get_vmma_client(heap);
     if (!cl || vmma_get_client_stats(cl, &st) != 0)
         return 0;
-    return st.used_size + st.free_size;
+    /* total_size: the client's arenas; a client's figures give it directly */
+    return st.total_size ? st.total_size : st.used_size + st.free_size;
 }
 
 static void wt_heap_finish(wt_vm *vm)

@@ -1,0 +1,386 @@
+/*
+ * test_demo_programs.c — the welltype VM on real libmmtk heaps.
+ *
+ * What a user relies on:
+ *  - each shipped program prints its expected output under every plan this
+ *    libmmtk accepts (plans that mmtk_init refuses with ENOTSUP are skipped
+ *    and named, so new plans are tested as soon as they land), also with
+ *    stress_factor + verify;
+ *  - runtime errors stop a program with file:line: message;
+ *  - an instruction budget stops a program;
+ *  - the leaking program is stopped out of memory while the others finish,
+ *    on one shared context whose free size is the same before and after;
+ *  - a program with a compile error does not run, the others do;
+ *  - the welltype-demo command prints the table (when it is built).
+ * VMMA_TEST_SCALE > 1 (Valgrind) tests fewer plans under stress.
+ */
+#include "../vm.h"
+
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef WT_DEMO_DIR
+#define WT_DEMO_DIR "examples/welltype-demo"
+#endif
+
+static const char *const all_plans[] = {
+    "MarkSweep", "SemiSpace", "Immix", "GenCopy", "GenImmix", "StickyImmix",
+    "MarkCompact", "NoGC",
+};
+#define NPLANS (sizeof all_plans / sizeof all_plans[0])
+static int plan_ok[NPLANS];
+static int test_scale = 1;
+
+static const char *const shipped[] = {"binary-trees", "strings", "inventory", "fib"};
+#define NSHIPPED (sizeof shipped / sizeof shipped[0])
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strdup(buf);
+}
+
+static void program_path(char *buf, size_t n, const char *name, const char *ext)
+{
+    snprintf(buf, n, "%s/programs/%s.%s", WT_DEMO_DIR, name, ext);
+}
+
+/* run one shipped program alone and compare its output with the expected */
+static void run_shipped(const char *name, const char *plan, size_t heap,
+                        const char *stress)
+{
+    char path[512], out_path[512];
+    program_path(path, sizeof path, name, "wt");
+    program_path(out_path, sizeof out_path, name, "out");
+    wt_job job;
+    wt_job_init(&job, path);
+    snprintf(job.plan, sizeof job.plan, "%s", plan);
+    job.heap_bytes = heap;
+    if (stress) {
+        job.opt_names[0] = "stress_factor";
+        job.opt_values[0] = stress;
+        job.opt_names[1] = "verify";
+        job.opt_values[1] = "true";
+        job.nopts = 2;
+    }
+    job.prog = wt_compile_file(path, &job.diag);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(job.prog);
+    int st = wt_vm_run(&job, NULL);
+    char *want = read_text(out_path);
+    CU_ASSERT_PTR_NOT_NULL(want);
+    int same = want && job.output && strcmp(want, job.output) == 0;
+    if (st != WT_OK || !same) {
+        char r[512];
+        fprintf(stderr, "\n  %s under %s%s: %s\n  output:\n%s", name, plan,
+                stress ? " (stress+verify)" : "", wt_status_text(&job, r, sizeof r),
+                job.output ? job.output : "(none)\n");
+    }
+    CU_ASSERT_EQUAL(st, WT_OK);
+    CU_ASSERT_TRUE(same);
+    CU_ASSERT_STRING_EQUAL(job.plan_used, plan);
+    if (stress && st == WT_OK && strcmp(plan, "NoGC") != 0)
+        CU_ASSERT_TRUE(job.collections > 0);
+    free(want);
+    wt_job_clear(&job);
+}
+
+static void test_plans_available(void)
+{
+    int any = 0;
+    fprintf(stderr, "\n  plans:");
+    for (size_t i = 0; i < NPLANS; i++) {
+        plan_ok[i] = wt_plan_available(all_plans[i]);
+        fprintf(stderr, " %s%s", all_plans[i], plan_ok[i] ? "" : "(not yet)");
+        any |= plan_ok[i] && strcmp(all_plans[i], "NoGC") != 0;
+    }
+    fprintf(stderr, "\n");
+    CU_ASSERT_TRUE(any);                 /* at least one collecting plan */
+    CU_ASSERT_FALSE(wt_plan_available("NoSuchPlan"));
+}
+
+static void test_every_plan(void)
+{
+    for (size_t p = 0; p < NPLANS; p++) {
+        if (!plan_ok[p])
+            continue;
+        /* NoGC never collects: it gets room for everything the programs allocate */
+        size_t heap = strcmp(all_plans[p], "NoGC") ? (size_t)16 << 20 : (size_t)256 << 20;
+        for (size_t i = 0; i < NSHIPPED; i++)
+            run_shipped(shipped[i], all_plans[p], heap, NULL);
+    }
+}
+
+static void test_stress_verify(void)
+{
+    int done = 0;
+    for (size_t p = 0; p < NPLANS; p++) {
+        if (!plan_ok[p] || !strcmp(all_plans[p], "NoGC"))
+            continue;
+        if (test_scale > 1 && done == 2)
+            break;                       /* Valgrind: two plans are enough */
+        for (size_t i = 0; i < NSHIPPED; i++)
+            run_shipped(shipped[i], all_plans[p], (size_t)16 << 20,
+                        test_scale > 1 ? "4M" : "256K");
+        done++;
+    }
+}
+
+/* the environment is read too: MMTK_STRESS_FACTOR / MMTK_VERIFY */
+static void test_stress_from_env(void)
+{
+    size_t p = 0;
+    while (p < NPLANS && (!plan_ok[p] || !strcmp(all_plans[p], "NoGC")))
+        p++;
+    if (p == NPLANS)
+        return;
+    setenv("MMTK_STRESS_FACTOR", "128K", 1);
+    setenv("MMTK_VERIFY", "true", 1);
+    char path[512];
+    program_path(path, sizeof path, "binary-trees", "wt");
+    wt_job job;
+    wt_job_init(&job, path);
+    snprintf(job.plan, sizeof job.plan, "%s", all_plans[p]);
+    job.prog = wt_compile_file(path, &job.diag);
+    CU_ASSERT_EQUAL(wt_vm_run(&job, NULL), WT_OK);
+    CU_ASSERT_TRUE(job.collections > 10);     /* ~20 MB allocated, one per 128K */
+    wt_job_clear(&job);
+    unsetenv("MMTK_STRESS_FACTOR");
+    unsetenv("MMTK_VERIFY");
+}
+
+/* first collecting plan that works, and a moving one if there is one */
+static const char *some_plan(int want_moving)
+{
+    const char *found = NULL;
+    for (size_t p = 0; p < NPLANS; p++) {
+        if (!plan_ok[p] || !strcmp(all_plans[p], "NoGC"))
+            continue;
+        int moving = !strcmp(all_plans[p], "SemiSpace") || !strcmp(all_plans[p], "GenCopy");
+        if (!found || (want_moving && moving))
+            found = all_plans[p];
+        if (want_moving && moving)
+            break;
+    }
+    return found ? found : "MarkSweep";
+}
+
+/* compile a source and run it alone; the job keeps the results */
+static int run_source(wt_job *job, const char *src, size_t heap, uint64_t budget)
+{
+    wt_job_init(job, "t.wt");
+    snprintf(job->plan, sizeof job->plan, "%s", some_plan(1));
+    job->heap_bytes = heap;
+    job->budget = budget;
+    job->prog = wt_compile("t.wt", src, &job->diag);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(job->prog);
+    return wt_vm_run(job, NULL);
+}
+
+static void test_runtime_errors(void)
+{
+    static const struct { const char *src, *message, *output; } cases[] = {
+        {"print(1);\nvar z = 0;\nprint(7 / z);", "t.wt:3: division by zero", "1\n"},
+        {"var z = 0;\nprint(7 % z);", "t.wt:2: division by zero", ""},
+        {"var a = [1, 2, 3];\nprint(a[2]);\na[5] = 1;",
+         "t.wt:3: index 5 out of range for array of length 3", "3\n"},
+        {"var a = new [string](2);\nprint(a[-1]);",
+         "t.wt:2: index -1 out of range for array of length 2", ""},
+        {"record P { x: int }\nvar p: P = null;\nprint(p.x);", "t.wt:3: null record", ""},
+        {"record P { x: int }\nfunc f(p: P) {\n  p.x = 1;\n}\nf(null);",
+         "t.wt:3: null record", ""},
+        {"var a: [int] = null;\nprint(len(a));", "t.wt:2: null array", ""},
+        {"var n = 0 - 3;\nvar a = new [int](n);", "t.wt:2: negative array length -3", ""},
+        {"func f(n: int): int {\n  return f(n + 1);\n}\nprint(f(0));",
+         "t.wt:2: stack overflow (recursion too deep)", ""},
+        {"print(\"abc\"[3]);", "t.wt:1: index 3 out of range for string of length 3", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wt_job job;
+        int st = run_source(&job, cases[i].src, (size_t)8 << 20, 0);
+        CU_ASSERT_EQUAL(st, WT_RUNTIME_ERROR);
+        if (strcmp(job.message, cases[i].message) != 0)
+            fprintf(stderr, "\n  expected: %s\n  got:      %s\n", cases[i].message, job.message);
+        CU_ASSERT_STRING_EQUAL(job.message, cases[i].message);
+        CU_ASSERT_STRING_EQUAL(job.output ? job.output : "", cases[i].output);
+        wt_job_clear(&job);
+    }
+}
+
+static void test_budget(void)
+{
+    wt_job job;
+    int st = run_source(&job, "var i = 0;\nwhile true { i = i + 1; }", (size_t)4 << 20, 100000);
+    CU_ASSERT_EQUAL(st, WT_BUDGET);
+    CU_ASSERT_STRING_EQUAL(job.message, "instruction budget of 100000 exceeded");
+    CU_ASSERT_TRUE(job.instructions > 100000 && job.instructions < 100100);
+    wt_job_clear(&job);
+    /* a program within its budget is not stopped */
+    st = run_source(&job, "var i = 0;\nwhile i < 100 { i = i + 1; }\nprint(i);",
+                    (size_t)4 << 20, 100000);
+    CU_ASSERT_EQUAL(st, WT_OK);
+    CU_ASSERT_STRING_EQUAL(job.output, "100\n");
+    wt_job_clear(&job);
+}
+
+/* values survive collections, in every plan: strings, arrays of records,
+   globals and deep stacks, with stress on */
+static void test_values_survive_collections(void)
+{
+    static const char src[] =
+        "record P { s: string, next: P, xs: [int] }\n"
+        "var keep: P = null;\n"
+        "func build(n: int): P {\n"
+        "  var p: P = null;\n"
+        "  while n > 0 { p = new P { s: \"n\" + str(n), next: p, xs: [n, n * 2] }; n = n - 1; }\n"
+        "  return p;\n"
+        "}\n"
+        "func sum(p: P): int { if p == null { return 0; } return p.xs[1] + sum(p.next); }\n"
+        "var round = 0;\n"
+        "while round < 30 { keep = build(200); var junk = build(100); round = round + 1; }\n"
+        "print(sum(keep), keep.s, keep.next.next.s, len(keep.xs));\n";
+    for (size_t p = 0; p < NPLANS; p++) {
+        if (!plan_ok[p] || !strcmp(all_plans[p], "NoGC"))
+            continue;
+        wt_job job;
+        wt_job_init(&job, "t.wt");
+        snprintf(job.plan, sizeof job.plan, "%s", all_plans[p]);
+        job.heap_bytes = (size_t)8 << 20;
+        job.opt_names[0] = "stress_factor";
+        job.opt_values[0] = "64K";
+        job.nopts = 1;
+        job.prog = wt_compile("t.wt", src, &job.diag);
+        CU_ASSERT_EQUAL(wt_vm_run(&job, NULL), WT_OK);
+        CU_ASSERT_STRING_EQUAL(job.output ? job.output : "", "40200 n1 n3 2\n");
+        CU_ASSERT_TRUE(job.collections > 0);
+        wt_job_clear(&job);
+    }
+}
+
+/* the shipped leak next to the others, all on one context, two at a time */
+static void test_leak_contained(void)
+{
+    wt_job jobs[NSHIPPED + 1];
+    char paths[NSHIPPED + 1][512];
+    for (size_t i = 0; i <= NSHIPPED; i++) {
+        program_path(paths[i], sizeof paths[i], i < NSHIPPED ? shipped[i] : "leak", "wt");
+        wt_job_init(&jobs[i], paths[i]);
+        snprintf(jobs[i].plan, sizeof jobs[i].plan, "%s", some_plan(i % 2));
+        jobs[i].heap_bytes = (size_t)16 << 20;
+    }
+    jobs[NSHIPPED].heap_bytes = (size_t)4 << 20;
+    size_t before = 0, after = 1;
+    CU_ASSERT_EQUAL_FATAL(wt_run_jobs(jobs, NSHIPPED + 1, 2, &before, &after), 0);
+    CU_ASSERT_EQUAL(before, after);
+    CU_ASSERT_TRUE(before > 0);
+    for (size_t i = 0; i < NSHIPPED; i++) {
+        char out_path[512];
+        program_path(out_path, sizeof out_path, shipped[i], "out");
+        char *want = read_text(out_path);
+        CU_ASSERT_EQUAL(jobs[i].status, WT_OK);
+        CU_ASSERT_TRUE(want && jobs[i].output && !strcmp(want, jobs[i].output));
+        free(want);
+    }
+    wt_job *leak = &jobs[NSHIPPED];
+    CU_ASSERT_EQUAL(leak->status, WT_OUT_OF_MEMORY);
+    CU_ASSERT_STRING_EQUAL(leak->message, "out of memory in its 4 MiB heap");
+    CU_ASSERT_TRUE(leak->bytes_returned > 0);
+    /* it ran long enough to fill most of its heap */
+    CU_ASSERT_TRUE(leak->output && strstr(leak->output, "cells: 5000\n"));
+    CU_ASSERT_TRUE(leak->peak_used >= ((size_t)2 << 20));
+    for (size_t i = 0; i <= NSHIPPED; i++)
+        wt_job_clear(&jobs[i]);
+}
+
+/* a program with a type error does not run; the one next to it does */
+static void test_compile_error_isolated(void)
+{
+    char bad[] = "/tmp/wt-bad-XXXXXX.wt";
+    int fd = mkstemps(bad, 3);
+    CU_ASSERT_FATAL(fd >= 0);
+    static const char text[] = "var x: int = 1;\nx = \"one\";\n";
+    CU_ASSERT_EQUAL(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    char good[512];
+    program_path(good, sizeof good, "fib", "wt");
+    wt_job jobs[2];
+    wt_job_init(&jobs[0], bad);
+    wt_job_init(&jobs[1], good);
+    for (int i = 0; i < 2; i++)
+        snprintf(jobs[i].plan, sizeof jobs[i].plan, "%s", some_plan(0));
+    size_t before, after;
+    CU_ASSERT_EQUAL_FATAL(wt_run_jobs(jobs, 2, 2, &before, &after), 0);
+    CU_ASSERT_EQUAL(before, after);
+    CU_ASSERT_EQUAL(jobs[0].status, WT_COMPILE_ERROR);
+    char want[600];
+    snprintf(want, sizeof want,
+             "%s:2:5: type mismatch in assignment to 'x': expected int but found string", bad);
+    CU_ASSERT_STRING_EQUAL(jobs[0].diag.text, want);
+    CU_ASSERT_PTR_NULL(jobs[0].output);
+    CU_ASSERT_EQUAL(jobs[1].status, WT_OK);
+    unlink(bad);
+    for (int i = 0; i < 2; i++)
+        wt_job_clear(&jobs[i]);
+}
+
+/* the command itself: profile, concurrency, the table */
+static void test_command(void)
+{
+#ifdef WT_DEMO_BIN
+    if (access(WT_DEMO_BIN, X_OK) != 0)
+        return;
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "%s --profile %s/demo.profile --heap 8M %s/programs/fib.wt %s/programs/leak.wt "
+             "%s/programs/strings.wt 2>&1",
+             WT_DEMO_BIN, WT_DEMO_DIR, WT_DEMO_DIR, WT_DEMO_DIR, WT_DEMO_DIR);
+    FILE *f = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char out[1 << 16];
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    int rc = pclose(f);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "== fib\nfib(0) = 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "stopped: out of memory in its 8 MiB heap; "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "bytes returned to the context"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "alpha beta gamma delta\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "equal, every heap gave all its memory back"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "program          plan"));
+    if (rc != 0 || !strstr(out, "equal, every"))
+        fprintf(stderr, "\n%s\n", out);
+#endif
+}
+
+int main(void)
+{
+    const char *s = getenv("VMMA_TEST_SCALE");
+    if (s && atoi(s) > 1)
+        test_scale = atoi(s);
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite su = CU_add_suite("welltype VM on libmmtk", NULL, NULL);
+    CU_add_test(su, "plans available", test_plans_available);
+    CU_add_test(su, "shipped programs under every plan", test_every_plan);
+    CU_add_test(su, "shipped programs under stress_factor + verify", test_stress_verify);
+    CU_add_test(su, "stress and verify from the environment", test_stress_from_env);
+    CU_add_test(su, "runtime errors", test_runtime_errors);
+    CU_add_test(su, "instruction budget", test_budget);
+    CU_add_test(su, "values survive collections", test_values_survive_collections);
+    CU_add_test(su, "leak contained, others finish", test_leak_contained);
+    CU_add_test(su, "compile error isolated", test_compile_error_isolated);
+    CU_add_test(su, "welltype-demo command", test_command);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}
