@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define container_of(p, T, m) ((T *)(void *)((char *)(p) - offsetof(T, m)))
@@ -513,6 +515,70 @@ static void test_pool_grows(void)
     CU_ASSERT_EQUAL(sched_pool_threads(), n0 + 1);
 }
 
+/* sched_idle_workers: a long packet sees its idle peer go to sleep. */
+typedef struct lone {
+    sched_job job;
+    sched_packet pk;
+    unsigned seen;
+} lone;
+
+static void lone_run(sched_packet *p, sched_worker *wk)
+{
+    lone *l = container_of(p, lone, pk);
+    double deadline = now_seconds() + 20;
+
+    while ((l->seen = sched_idle_workers(wk)) == 0 &&
+           sched_job_workers(&l->job) > 1 && now_seconds() < deadline)
+        sched_yield();
+}
+
+static void test_idle_workers_hint(void)
+{
+    for (unsigned workers = 1; workers <= 2; workers++) {
+        lone l;
+
+        memset(&l, 0, sizeof l);
+        sched_job_init(&l.job, workers, &l);
+        l.pk.run = lone_run;
+        sched_push(&l.job, NULL, SCHED_CLOSURE, &l.pk);
+        sched_run(&l.job);
+        CU_ASSERT_EQUAL(l.seen, workers - 1);
+    }
+    CU_ASSERT_EQUAL(sched_idle_workers(NULL), 0);
+}
+
+/* A child forked after the pool started runs parallel jobs with a pool of
+ * its own and exits cleanly (exit would hang joining the parent's threads). */
+static void test_fork_child(void)
+{
+#ifdef VMMA_TSAN
+    /* ThreadSanitizer does not support threads after a threaded fork */
+    return;
+#else
+    pid_t pid;
+    int status = -1;
+
+    run_small_job(2);
+    pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        tree t;
+        int bad = tree_run_job(&t, scaled(20000), 2);
+        exit(bad || sched_pool_threads() != 1 ? 3 : 0);
+    }
+    for (int i = 0; i < 3000; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            break;
+        usleep(10000);
+        if (i == 2999) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
+    }
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
+}
+
 /* Several heaps collecting at once in several threads. */
 typedef struct jobs_arg {
     unsigned rounds;
@@ -599,6 +665,8 @@ int main(void)
         || !CU_add_test(suite, "packet tree of 100k", test_packet_tree_100k)
         || !CU_add_test(suite, "parallel job uses two workers", test_parallel_uses_workers)
         || !CU_add_test(suite, "pool grows to the largest job", test_pool_grows)
+        || !CU_add_test(suite, "idle workers hint", test_idle_workers_hint)
+        || !CU_add_test(suite, "forked child", test_fork_child)
         || !CU_add_test(suite, "concurrent jobs in threads", test_concurrent_jobs)
         || !CU_add_test(suite, "random stress", test_random_stress)) {
         CU_cleanup_registry();

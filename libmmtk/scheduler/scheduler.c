@@ -381,12 +381,44 @@ static void job_start(sched_job_impl *j, sched_ctx *c, sched_worker *w)
 
 /* -------------------------------------------------------- pool threads */
 
-static void pool_init(void)
+static void pool_init_locks(void)
 {
     pthread_mutex_init(&sched_pool.ctx.lock, NULL);
     pthread_cond_init(&sched_pool.ctx.wake, NULL);
     for (unsigned i = 0; i < SCHED_MAX_WORKERS; i++)
         deque_init(&sched_pool.slots[i], i, &sched_pool.ctx);
+}
+
+/* fork(): hold the pool lock across it, so the child's copy is coherent. */
+static void pool_fork_prepare(void)
+{
+    pthread_mutex_lock(&sched_pool.lock);
+}
+
+static void pool_fork_parent(void)
+{
+    pthread_mutex_unlock(&sched_pool.lock);
+}
+
+/* The child has only the forking thread: forget the parent's pool threads
+ * (joining them at exit would wait forever) and any job they served; the
+ * next parallel job starts new ones. */
+static void pool_fork_child(void)
+{
+    sched_pool.nthreads = 0;
+    sched_pool.joined = 0;
+    sched_pool.job = NULL;
+    sched_pool.busy = 0;
+    pthread_cond_init(&sched_pool.wake, NULL);
+    pthread_cond_init(&sched_pool.left, NULL);
+    pool_init_locks();
+    pthread_mutex_unlock(&sched_pool.lock);
+}
+
+static void pool_init(void)
+{
+    pool_init_locks();
+    pthread_atfork(pool_fork_prepare, pool_fork_parent, pool_fork_child);
 }
 
 static void *pool_thread(void *arg)
@@ -544,6 +576,16 @@ unsigned sched_worker_id(const sched_worker *worker)
 sched_job *sched_worker_job(const sched_worker *worker)
 {
     return worker ? worker->job : NULL;
+}
+
+unsigned sched_idle_workers(const sched_worker *worker)
+{
+    int n;
+
+    if (!worker || !worker->ctx)
+        return 0;
+    n = atomic_load_explicit(&worker->ctx->sleepers, memory_order_relaxed);
+    return n > 0 ? (unsigned)n : 0;
 }
 
 static void later_push(sched_job_impl *j, int bucket, sched_packet *p)

@@ -50,7 +50,10 @@ enum sched_bucket {
 
 /* Called once when `bucket` has drained, before the next bucket opens; it
  * may push more packets (into `bucket` itself, to keep it open, or later
- * ones). Runs on one worker while the others wait. */
+ * ones). Runs on one worker while the others wait. Every bucket drains at
+ * least once, in order, even one that never had a packet; a bucket reopened
+ * by the callback drains (and calls it) again. Packets it pushes into the
+ * open bucket start only after it returns. */
 typedef void (*sched_drained_fn)(sched_job *job, int bucket, sched_worker *worker, void *arg);
 
 #define SCHED_MAX_WORKERS 64
@@ -63,7 +66,8 @@ void  sched_job_on_drained(sched_job *job, sched_drained_fn fn, void *arg);
 void *sched_job_owner(const sched_job *job);
 
 /* Queue a packet. Before sched_run (worker NULL) or from inside a running
- * packet/drained callback (its worker). */
+ * packet/drained callback (its worker), never from another thread while the
+ * job runs. A bucket outside 0..SCHED_BUCKETS-1 is clamped into it. */
 void  sched_push(sched_job *job, sched_worker *worker, int bucket, sched_packet *packet);
 
 /* Run the job to completion on the calling thread plus pool workers. */
@@ -76,6 +80,11 @@ sched_job *sched_worker_job(const sched_worker *worker);
 
 /* Threads the process-wide pool has started so far (0 until a parallel job). */
 unsigned sched_pool_threads(void);
+
+/* How many other workers of the job are asleep for want of work right now
+ * (a racy hint). A packet that sees one may push the work it holds in
+ * smaller pieces instead of finishing it alone. */
+unsigned sched_idle_workers(const sched_worker *worker);
 
 /* The job's state is public only so that a heap can embed it; touch it only
  * through the functions above. */
