@@ -27,8 +27,12 @@ typedef struct parser {
     wt_token tok;            /* current token */
     wt_arena **arena;
     wt_diag *diag;
+    int depth;               /* nesting of expressions, blocks and types */
     jmp_buf fail;
 } parser;
+
+/* deeper nesting is refused, so the recursive passes stay within the C stack */
+#define WT_MAX_NESTING 1000
 
 static void parse_fail(parser *p) { longjmp(p->fail, 1); }
 
@@ -55,6 +59,15 @@ static void error_expected(parser *p, const char *what)
     wt_diag_set(p->diag, p->lx.file, p->tok.line, p->tok.col,
                 "expected %s but found %s", what, found);
     parse_fail(p);
+}
+
+static void nest(parser *p)
+{
+    if (++p->depth > WT_MAX_NESTING) {
+        wt_diag_set(p->diag, p->lx.file, p->tok.line, p->tok.col,
+                    "nested too deeply (more than %d levels)", WT_MAX_NESTING);
+        parse_fail(p);
+    }
 }
 
 static void expect(parser *p, int kind)
@@ -114,7 +127,9 @@ static wt_node *parse_type(parser *p)
     if (p->tok.kind == TK_LBRACK) {
         t = node(p, N_TARRAY, p->tok.line, p->tok.col);
         next(p);
+        nest(p);
         t->a = parse_type(p);
+        p->depth--;
         expect(p, TK_RBRACK);
         return t;
     }
@@ -236,7 +251,9 @@ static wt_node *parse_primary(parser *p)
 static wt_node *parse_postfix(parser *p)
 {
     wt_node *e = parse_primary(p);
-    for (;;) {
+    for (int chain = 0;; chain++) {
+        if (chain)
+            nest(p);             /* a.b.c... nests as deeply as brackets do */
         int line = p->tok.line, col = p->tok.col;
         wt_node *n;
         if (accept(p, TK_LPAREN)) {
@@ -253,6 +270,7 @@ static wt_node *parse_postfix(parser *p)
             n->a = e;
             n->name = expect_ident(p, "a field name");
         } else {
+            p->depth -= chain;
             return e;
         }
         e = n;
@@ -265,7 +283,9 @@ static wt_node *parse_unary(parser *p)
         wt_node *n = node(p, N_UNARY, p->tok.line, p->tok.col);
         n->op = p->tok.kind;
         next(p);
+        nest(p);
         n->a = parse_unary(p);
+        p->depth--;
         return n;
     }
     return parse_postfix(p);
@@ -288,10 +308,13 @@ static int binary_level(int tok)
 static wt_node *parse_binary(parser *p, int min_level)
 {
     wt_node *left = parse_unary(p);
-    for (;;) {
+    for (int chain = 0;; chain++) {
         int level = binary_level(p->tok.kind);
-        if (level == 0 || level < min_level)
+        if (level == 0 || level < min_level) {
+            p->depth -= chain;
             return left;
+        }
+        nest(p);                 /* a + b + c... is a left-deep tree */
         wt_node *n = node(p, N_BINARY, p->tok.line, p->tok.col);
         n->op = p->tok.kind;
         next(p);
@@ -301,7 +324,13 @@ static wt_node *parse_binary(parser *p, int min_level)
     }
 }
 
-static wt_node *parse_expr(parser *p) { return parse_binary(p, 1); }
+static wt_node *parse_expr(parser *p)
+{
+    nest(p);
+    wt_node *e = parse_binary(p, 1);
+    p->depth--;
+    return e;
+}
 
 /* ------------------------------------------------------------------ */
 /* Statements                                                          */
@@ -311,11 +340,13 @@ static wt_node *parse_block(parser *p)
 {
     wt_node *b = node(p, N_BLOCK, p->tok.line, p->tok.col);
     expect(p, TK_LBRACE);
+    nest(p);
     wt_node **tail = &b->list;
     while (p->tok.kind != TK_RBRACE && p->tok.kind != TK_EOF) {
         wt_node *s = parse_stmt(p);
         LIST_ADD(tail, s);
     }
+    p->depth--;
     expect(p, TK_RBRACE);
     return b;
 }
@@ -326,8 +357,11 @@ static wt_node *parse_if(parser *p)
     next(p);
     n->a = parse_expr(p);
     n->b = parse_block(p);
-    if (accept(p, TK_ELSE))
+    if (accept(p, TK_ELSE)) {
+        nest(p);
         n->c = p->tok.kind == TK_IF ? parse_if(p) : parse_block(p);
+        p->depth--;
+    }
     return n;
 }
 

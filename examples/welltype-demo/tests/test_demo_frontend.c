@@ -9,6 +9,7 @@
 #include <CUnit/Basic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef WT_DEMO_DIR
 #define WT_DEMO_DIR "examples/welltype-demo"
@@ -155,6 +156,101 @@ static void test_shipped_programs_compile(void)
     }
 }
 
+/* deep nesting is refused with a message, not a crash; moderate nesting works */
+static void test_nesting_limit(void)
+{
+    static const struct { const char *open, *mid, *close; int ok; } shapes[] = {
+        {"(", "1", ")", 1}, {"-", "1", "", 1}, {"", "1", "+1", 1},
+        {"[", "1", "]", 1}, {"", "\"s\"", ".x", 0},
+    };
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+        for (int depth = 200; depth <= 100000; depth *= 500) {
+            size_t cap = (size_t)depth * 8 + 64;
+            char *src = malloc(cap);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+            size_t n = (size_t)sprintf(src, "var x = ");
+            for (int i = 0; i < depth; i++)
+                n += (size_t)sprintf(src + n, "%s", shapes[k].open);
+            n += (size_t)sprintf(src + n, "%s", shapes[k].mid);
+            for (int i = 0; i < depth; i++)
+                n += (size_t)sprintf(src + n, "%s", shapes[k].close);
+            sprintf(src + n, ";");
+            wt_diag d;
+            memset(&d, 0, sizeof d);
+            wt_program *p = wt_compile("t.wt", src, &d);
+            if (depth > 1000) {
+                CU_ASSERT_PTR_NULL(p);
+                CU_ASSERT_PTR_NOT_NULL(strstr(d.text, "nested too deeply"));
+            } else if (shapes[k].ok) {
+                CU_ASSERT_PTR_NOT_NULL(p);
+            } else {
+                CU_ASSERT_PTR_NOT_NULL(strstr(d.text, "cannot access field 'x' of string"));
+            }
+            wt_program_free(p);
+            free(src);
+        }
+    }
+}
+
+/* seeded random damage to valid programs: every outcome is either a program
+   or one file:line:col diagnostic; replay with WT_FUZZ_SEED */
+static void test_fuzz_front_end(void)
+{
+    unsigned seed = (unsigned)time(NULL);
+    const char *env = getenv("WT_FUZZ_SEED");
+    if (env)
+        seed = (unsigned)strtoul(env, NULL, 10);
+    int rounds = 3000;
+    const char *scale = getenv("VMMA_TEST_SCALE");
+    if (scale && atoi(scale) > 1)
+        rounds /= atoi(scale);
+    fprintf(stderr, "\n  fuzz seed %u (WT_FUZZ_SEED=%u replays it)\n", seed, seed);
+    srand(seed);
+    static const char alphabet[] = "(){}[];:,.=+-*/%<>!&|\"\\ \nabcxyz019_";
+    char path[512];
+    snprintf(path, sizeof path, "%s/programs/inventory.wt", WT_DEMO_DIR);
+    FILE *f = fopen(path, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char base[1 << 16], src[(1 << 16) + 64];
+    size_t len = fread(base, 1, sizeof base - 1, f);
+    fclose(f);
+    int compiled = 0;
+    for (int r = 0; r < rounds; r++) {
+        memcpy(src, base, len);
+        size_t n = len;
+        int edits = 1 + rand() % 4;
+        for (int e = 0; e < edits && n > 2; e++) {
+            size_t at = (size_t)rand() % n;
+            int what = rand() % 3;
+            if (what == 0) {                       /* replace */
+                src[at] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            } else if (what == 1) {                /* delete */
+                memmove(src + at, src + at + 1, n - at - 1);
+                n--;
+            } else {                               /* insert */
+                memmove(src + at + 1, src + at, n - at);
+                src[at] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+                n++;
+            }
+        }
+        src[n] = '\0';
+        wt_diag d;
+        memset(&d, 0, sizeof d);
+        wt_program *p = wt_compile("t.wt", src, &d);
+        int line = 0, col = 0;
+        if (p) {
+            compiled++;
+            CU_ASSERT_FALSE(d.failed);
+        } else {
+            CU_ASSERT_TRUE(d.failed);
+            CU_ASSERT_EQUAL(sscanf(d.text, "t.wt:%d:%d: ", &line, &col), 2);
+            CU_ASSERT_TRUE(line >= 1 && col >= 1);
+        }
+        wt_program_free(p);
+    }
+    CU_ASSERT_TRUE(compiled < rounds);     /* the damage is seen */
+}
+
 static void test_missing_file(void)
 {
     wt_diag d;
@@ -173,6 +269,8 @@ int main(void)
     CU_add_test(s, "type errors", test_type_errors);
     CU_add_test(s, "good programs compile", test_good_programs_compile);
     CU_add_test(s, "shipped programs compile", test_shipped_programs_compile);
+    CU_add_test(s, "nesting limit", test_nesting_limit);
+    CU_add_test(s, "fuzzed sources", test_fuzz_front_end);
     CU_add_test(s, "missing file", test_missing_file);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
