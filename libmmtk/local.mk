@@ -5,3 +5,21 @@ libmmtk_la_SOURCES =
 libmmtk_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libmmtk_la_LDFLAGS = -version-info $(MMTK_LT_VERSION) -no-undefined
 libmmtk_la_LIBADD = libvmma.la
+noinst_HEADERS += libmmtk/mmtk_internal.h libmmtk/heap/chunk.h libmmtk/policy/space.h \
+	libmmtk/alloc/alloc.h libmmtk/plan/plan.h
+libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs.c \
+	libmmtk/verify.c libmmtk/stats.c \
+	libmmtk/heap/chunk.c \
+	libmmtk/policy/space.c libmmtk/policy/immortal.c libmmtk/policy/copyspace.c \
+	libmmtk/policy/marksweepspace.c libmmtk/policy/largeobjectspace.c \
+	libmmtk/alloc/bump.c libmmtk/alloc/freelist.c libmmtk/alloc/large.c \
+	libmmtk/plan/plan.c libmmtk/plan/nogc.c libmmtk/plan/marksweep.c libmmtk/plan/semispace.c
+
+## Tests: the test VM (tests/testvm.[ch]) and one program per area.
+noinst_HEADERS += tests/testvm.h
+check_PROGRAMS += tests/test_mmtk_plans
+TESTS += tests/test_mmtk_plans
+tests_test_mmtk_plans_SOURCES = tests/test_mmtk_plans.c tests/testvm.c
+tests_test_mmtk_plans_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_mmtk_plans_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
+tests_test_mmtk_plans_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)

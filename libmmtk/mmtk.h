@@ -148,6 +148,14 @@ MMTK_API int  mmtk_get_stats(const mmtk *heap, mmtk_stats *out);
 MMTK_API void mmtk_harness_begin(mmtk *heap, void *tls);
 MMTK_API void mmtk_harness_end(mmtk *heap);
 
+/* ------------------------------------------------------------------ */
+/* Extensions beyond SPEC.md (libmmtk-specific). */
+
+/* Bad references the verifier (option verify=true) has found so far in this
+ * heap, over all collections; 0 for a NULL heap. Each one was also reported
+ * on stderr naming the object and the slot. */
+MMTK_API uint64_t mmtk_verify_failures(const mmtk *heap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,379 @@
+/*
+ * gc.c — one collection: stop the world, build the work-packet job
+ * (prepare → roots → closure → weak → finalize → release), run it on the
+ * scheduler, release, verify, resume.
+ *
+ * Owns: the stop-the-world handshake (heap->stop_requested, heap->running,
+ * under stw_lock), the trace packets and the GC workers' state.
+ * Invariants: at most one collection per heap at a time (stop_requested is
+ * the token); while it runs no mutator of the heap is MUT_RUNNING unless the
+ * binding stops mutators itself; every trace packet taken during a
+ * collection is back in the client when it ends.
+ */
+#include "mmtk_internal.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t gc_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+size_t gc_object_size(mmtk *heap, mmtk_object obj)
+{
+    size_t s = heap->binding.object_size(heap->vm, obj);
+    return alloc_round_size(s ? s : 1);
+}
+
+space *gc_space_of(mmtk *heap, const void *p)
+{
+    chunk *c = chunk_table_find(&heap->chunks, p);
+    if (c)
+        return ((uintptr_t)p & CHUNK_MASK) >= CHUNK_DATA_OFFSET ? c->space : NULL;
+    return los_lookup(heap, p);
+}
+
+int gc_is_live(mmtk *heap, mmtk_object obj)
+{
+    space *s = gc_space_of(heap, obj);
+    return s && s->ops->is_live(s, obj);
+}
+
+mmtk_object gc_forwarded(mmtk *heap, mmtk_object obj)
+{
+    space *s = gc_space_of(heap, obj);
+    return s ? s->ops->forwarded(s, obj) : obj;
+}
+
+/* ---------------------------------------------------------------- */
+/* Trace packets                                                      */
+
+static void trace_packet_run(sched_packet *packet, sched_worker *sw);
+
+static trace_packet *packet_get(gc_worker *w)
+{
+    mmtk *heap = w->heap;
+    trace_packet *p = w->cache;
+    if (p) {
+        w->cache = p->next_free;
+    } else {
+        pthread_mutex_lock(&heap->packet_lock);
+        p = heap->free_packets;
+        if (p)
+            heap->free_packets = p->next_free;
+        pthread_mutex_unlock(&heap->packet_lock);
+        if (!p)
+            p = heap_mem_alloc_gc(heap, sizeof *p, 64);
+    }
+    p->base.run = trace_packet_run;
+    p->count = 0;
+    return p;
+}
+
+static void packet_put(gc_worker *w, trace_packet *p)
+{
+    p->next_free = w->cache;
+    w->cache = p;
+}
+
+void gc_enqueue(gc_worker *w, mmtk_object obj)
+{
+    trace_packet *o = w->out;
+    if (MMTK_UNLIKELY(!o))
+        o = w->out = packet_get(w);
+    o->objs[o->count++] = obj;
+    if (MMTK_UNLIKELY(o->count == TRACE_PACKET_OBJECTS)) {
+        w->out = NULL;
+        sched_push(&w->heap->job, w->sw, SCHED_CLOSURE, &o->base);
+    }
+}
+
+mmtk_object gc_trace_object(gc_worker *w, mmtk_object obj)
+{
+    space *s = gc_space_of(w->heap, obj);
+    return s ? s->ops->trace(s, w, obj) : obj;
+}
+
+static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
+{
+    mmtk_object obj = *slot;
+    if (!obj)
+        return;
+    space *s = gc_space_of(v->worker->heap, obj);
+    if (!s)
+        return;   /* not the heap's: left alone (verify reports it) */
+    mmtk_object moved = s->ops->trace(s, v->worker, obj);
+    if (moved != obj)
+        *slot = moved;
+}
+
+/* A word that may point into an object: keep that object alive. Objects
+ * in a space being evacuated are not pinned yet (issue 5): they are traced
+ * and copied, so only non-moving spaces honour conservative words fully. */
+static void trace_conservative(mmtk_visitor *v, void *word)
+{
+    mmtk *heap = v->worker->heap;
+    space *s = gc_space_of(heap, word);
+    if (!s) {
+        if (!heap->los)
+            return;
+        s = heap->los;
+    }
+    mmtk_object obj = s->ops->find_object(s, word);
+    if (obj)
+        s->ops->trace(s, v->worker, obj);
+}
+
+static gc_worker *worker_of(sched_worker *sw)
+{
+    mmtk *heap = sched_job_owner(sched_worker_job(sw));
+    gc_worker *w = &heap->workers[sched_worker_id(sw)];
+    w->sw = sw;
+    return w;
+}
+
+static void scan_packet(gc_worker *w, trace_packet *tp)
+{
+    mmtk *heap = w->heap;
+    for (uint32_t i = 0; i < tp->count; i++) {
+        mmtk_object obj = tp->objs[i];
+        w->live_objects++;
+        w->live_bytes += gc_object_size(heap, obj);
+        heap->binding.scan_object(heap->vm, obj, &w->visitor);
+    }
+    tp->count = 0;
+}
+
+/* Scan a packet, then keep scanning what it found on this worker; full
+ * buffers went to the scheduler (gc_enqueue) for others to steal. */
+static void trace_packet_run(sched_packet *packet, sched_worker *sw)
+{
+    gc_worker *w = worker_of(sw);
+    trace_packet *tp = (trace_packet *)packet;
+    for (;;) {
+        scan_packet(w, tp);
+        packet_put(w, tp);
+        tp = w->out;
+        if (!tp || tp->count == 0)
+            break;
+        w->out = NULL;
+    }
+}
+
+static void roots_packet_run(sched_packet *packet, sched_worker *sw)
+{
+    (void)packet;
+    gc_worker *w = worker_of(sw);
+    mmtk *heap = w->heap;
+    heap->binding.scan_roots(heap->vm, &w->visitor);
+    refs_scan_roots(heap, &w->visitor);
+    if (w->out && w->out->count) {
+        trace_packet *o = w->out;
+        w->out = NULL;
+        sched_push(&heap->job, sw, SCHED_CLOSURE, &o->base);
+    }
+}
+
+static void flush_out(gc_worker *w, sched_worker *sw, int bucket)
+{
+    if (w->out && w->out->count) {
+        trace_packet *o = w->out;
+        w->out = NULL;
+        sched_push(&w->heap->job, sw, bucket, &o->base);
+    }
+}
+
+static void weak_packet_run(sched_packet *packet, sched_worker *sw)
+{
+    (void)packet;
+    gc_worker *w = worker_of(sw);
+    refs_process_weak(w->heap, w);
+}
+
+static void final_packet_run(sched_packet *packet, sched_worker *sw)
+{
+    (void)packet;
+    gc_worker *w = worker_of(sw);
+    refs_process_finalizers(w->heap, w);
+    flush_out(w, sw, SCHED_FINALIZE);
+}
+
+/* ---------------------------------------------------------------- */
+/* One collection, world stopped                                      */
+
+static void workers_prepare(mmtk *heap)
+{
+    for (unsigned i = 0; i < heap->nworkers; i++) {
+        gc_worker *w = &heap->workers[i];
+        memset(w, 0, sizeof *w);
+        w->heap = heap;
+        w->visitor.slot = trace_slot;
+        w->visitor.conservative = trace_conservative;
+        w->visitor.worker = w;
+        if (heap->plan->worker_init)
+            heap->plan->worker_init(heap, w);
+    }
+}
+
+static void workers_finish(mmtk *heap)
+{
+    trace_packet *all = heap->free_packets;
+    heap->free_packets = NULL;
+    uint64_t copied = 0, copied_bytes = 0, live = 0;
+    for (unsigned i = 0; i < heap->nworkers; i++) {
+        gc_worker *w = &heap->workers[i];
+        copied += w->objects_copied;
+        copied_bytes += w->bytes_copied;
+        live += w->live_bytes;
+        if (w->out) {
+            w->out->next_free = all;
+            all = w->out;
+        }
+        while (w->cache) {
+            trace_packet *p = w->cache;
+            w->cache = p->next_free;
+            p->next_free = all;
+            all = p;
+        }
+    }
+    while (all) {
+        trace_packet *p = all;
+        all = p->next_free;
+        heap_mem_free(heap, p);
+    }
+    pthread_mutex_lock(&heap->stats_lock);
+    heap->stats.objects_copied += copied;
+    heap->stats.bytes_copied += copied_bytes;
+    heap->stats.live_bytes_after_last_gc = live;
+    pthread_mutex_unlock(&heap->stats_lock);
+}
+
+static void gc_adjust_budget(mmtk *heap)
+{
+    if (heap->trigger != TRIGGER_DYNAMIC)
+        return;
+    pthread_mutex_lock(&heap->mem_lock);
+    size_t want = heap->committed * 2 + (heap->plan->copy_reserve ? heap->plan->copy_reserve(heap) : 0);
+    if (want < heap->min_heap)
+        want = heap->min_heap;
+    if (want > heap->max_heap)
+        want = heap->max_heap;
+    heap->budget = want;
+    pthread_mutex_unlock(&heap->mem_lock);
+}
+
+static void gc_run(mmtk *heap)
+{
+    heap->in_gc = 1;
+    mutators_reset_allocators(heap);
+    if (heap->plan->prepare)
+        heap->plan->prepare(heap);
+    for (int i = 0; i < heap->nspaces; i++)
+        heap->spaces[i]->ops->prepare(heap->spaces[i]);
+    workers_prepare(heap);
+
+    sched_job_init(&heap->job, heap->nworkers, heap);
+    heap->roots_packet.run = roots_packet_run;
+    heap->weak_packet.run = weak_packet_run;
+    heap->final_packet.run = final_packet_run;
+    sched_push(&heap->job, NULL, SCHED_ROOTS, &heap->roots_packet);
+    sched_push(&heap->job, NULL, SCHED_WEAK, &heap->weak_packet);
+    sched_push(&heap->job, NULL, SCHED_FINALIZE, &heap->final_packet);
+    sched_run(&heap->job);
+
+    workers_finish(heap);
+    for (int i = 0; i < heap->nspaces; i++)
+        heap->spaces[i]->ops->release(heap->spaces[i]);
+    if (heap->plan->release)
+        heap->plan->release(heap);
+    heap->in_gc = 0;
+    if (heap->packet_limit_lifted) {
+        vmma_set_client_limit(heap->client, heap->client_limit);
+        heap->packet_limit_lifted = 0;
+    }
+    gc_adjust_budget(heap);
+    if (heap->verify)
+        verify_heap(heap);
+}
+
+/* ---------------------------------------------------------------- */
+/* Stop the world                                                     */
+
+void gc_collect(mmtk *heap, mmtk_mutator *m)
+{
+    uint64_t t0 = gc_now_ns();
+    pthread_mutex_lock(&heap->stw_lock);
+    if (heap->stop_requested) {
+        /* Another thread is collecting: wait it out as if at a safepoint. */
+        if (m)
+            mutator_block_for_gc(m);
+        else
+            while (heap->stop_requested)
+                pthread_cond_wait(&heap->stw_cond, &heap->stw_lock);
+        pthread_mutex_unlock(&heap->stw_lock);
+        return;
+    }
+    __atomic_store_n(&heap->stop_requested, 1, __ATOMIC_RELEASE);
+    int was_running = m && m->state == MUT_RUNNING;
+    if (was_running) {
+        m->state = MUT_BLOCKED;
+        heap->running--;
+    }
+    void *tls = m ? m->tls : NULL;
+    if (!heap->binding.stop_all_mutators)
+        while (heap->running > 0)
+            pthread_cond_wait(&heap->stw_cond, &heap->stw_lock);
+    pthread_mutex_unlock(&heap->stw_lock);
+
+    if (heap->binding.stop_all_mutators)
+        heap->binding.stop_all_mutators(heap->vm, tls);
+    if (heap->binding.gc_started)
+        heap->binding.gc_started(heap->vm);
+    gc_run(heap);
+    __atomic_store_n(&heap->stress_bytes, 0, __ATOMIC_RELAXED);
+    if (heap->binding.gc_finished)
+        heap->binding.gc_finished(heap->vm);
+    if (heap->binding.resume_mutators)
+        heap->binding.resume_mutators(heap->vm, tls);
+    stats_collection_done(heap, gc_now_ns() - t0);
+
+    pthread_mutex_lock(&heap->stw_lock);
+    if (was_running) {
+        m->state = MUT_RUNNING;
+        heap->running++;
+    }
+    __atomic_store_n(&heap->stop_requested, 0, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&heap->stw_cond);
+    pthread_mutex_unlock(&heap->stw_lock);
+}
+
+/* ---------------------------------------------------------------- */
+/* The visitor's public doors                                         */
+
+void mmtk_visit_slot(mmtk_visitor *v, mmtk_object *slot)
+{
+    if (v && slot)
+        v->slot(v, slot);
+}
+
+void mmtk_visit_conservative(mmtk_visitor *v, void *word)
+{
+    if (v && word)
+        v->conservative(v, word);
+}
+
+void mmtk_visit_range_conservative(mmtk_visitor *v, void *start, void *end)
+{
+    if (!v || !start || !end)
+        return;
+    uintptr_t p = ((uintptr_t)start + sizeof(void *) - 1) & ~(uintptr_t)(sizeof(void *) - 1);
+    for (; p + sizeof(void *) <= (uintptr_t)end; p += sizeof(void *)) {
+        void *word;
+        memcpy(&word, (void *)p, sizeof word);
+        if (word)
+            v->conservative(v, word);
+    }
+}

@@ -1,0 +1,209 @@
+/*
+ * mmtk_internal.h — libmmtk's private structures: the heap, its mutators, the GC
+ * workers' state and the trace packets. Layers (DESIGN.md): mmtk.c and
+ * mutator.c are the doors; gc.c runs collections on the scheduler; plan/
+ * composes policy/ spaces; alloc/ holds fast paths; heap/ owns chunks.
+ *
+ * Memory rule: every byte the heap uses beyond the mmtk struct's own block
+ * comes from heap->client through heap_mem_alloc()/heap_mem_free(), so
+ * vmma_delete_client() in mmtk_destroy returns all of it.
+ */
+#ifndef MMTK_INTERNAL_H
+#define MMTK_INTERNAL_H
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "mmtk.h"
+#include "scheduler/scheduler.h"
+#include "heap/chunk.h"
+#include "policy/space.h"
+#include "alloc/alloc.h"
+#include "plan/plan.h"
+
+#define MMTK_SEMANTICS        6
+#define MUTATOR_ALLOCATORS    6
+#define HEAP_MAX_SPACES       8
+#define GC_COPY_SLOTS         2
+#define HEAP_MAGIC            0x6d6d746b48454150ULL   /* "mmtkHEAP" */
+#define MUTATOR_MAGIC         0x6d6d746b4d555441ULL   /* "mmtkMUTA" */
+#define HEAP_MIN_BYTES        ((size_t)64 * 1024)
+/* What a heap may take from its client beyond heap_size: the heap and
+ * mutator records, the chunk table, work packets, weak/finalizer tables,
+ * LOS bookkeeping. Stated in mmtk(3). */
+#define HEAP_MARGIN(max)      ((max) / 16 + (size_t)256 * 1024)
+
+typedef enum { TRIGGER_FIXED, TRIGGER_DYNAMIC } gc_trigger_kind;
+
+struct mmtk_builder {
+    uint64_t magic;
+    char plan[32];
+    size_t min_heap, max_heap;
+    gc_trigger_kind trigger;
+    unsigned threads;
+    size_t nursery;
+    size_t stress_factor;
+    int verify;
+    vmma_context *ctx;
+};
+
+/* ---- Trace packets: a buffer of objects to scan, one work packet. ---- */
+#define TRACE_PACKET_OBJECTS 509
+typedef struct trace_packet {
+    sched_packet base;
+    struct trace_packet *next_free;
+    uint32_t count;
+    mmtk_object objs[TRACE_PACKET_OBJECTS];
+} trace_packet;
+
+/* A visitor handed to binding callbacks: what a visited slot means. */
+struct mmtk_visitor {
+    void (*slot)(mmtk_visitor *v, mmtk_object *slot);
+    void (*conservative)(mmtk_visitor *v, void *word);
+    gc_worker *worker;
+    void *arg;
+};
+
+/* Per-worker state of a collection, indexed by sched_worker_id. */
+struct gc_worker {
+    struct mmtk *heap;
+    sched_worker *sw;
+    trace_packet *out;              /* objects found, not yet pushed */
+    trace_packet *cache;            /* free packets kept by this worker */
+    mmtk_visitor visitor;
+    allocator_storage copy[GC_COPY_SLOTS];
+    uint64_t objects_copied, bytes_copied, live_bytes, live_objects;
+};
+
+enum mutator_state { MUT_RUNNING, MUT_BLOCKED, MUT_NATIVE };
+
+struct mmtk_mutator {
+    allocator *sem[MMTK_SEMANTICS];   /* hot: allocator per semantics */
+    struct mmtk *heap;
+    int stress;                       /* take the counting path in mmtk_alloc */
+    uint64_t objects, bytes;          /* written by the owner only (relaxed) */
+    uint64_t magic;
+    void *tls;
+    pthread_t thread;
+    int state;                        /* heap->stw_lock */
+    struct mmtk_mutator *next, *prev; /* heap->mutators, heap->stw_lock */
+    allocator_storage allocs[MUTATOR_ALLOCATORS];
+};
+
+struct mmtk {
+    uint64_t magic;
+    const plan_ops *plan;
+    mmtk_vm_binding binding;
+    void *vm;
+    vmma_context *ctx;
+    vmma_client *client;
+    int own_ctx;                       /* ctx is private: destroyed with the heap */
+    size_t client_limit;
+
+    /* options */
+    size_t min_heap, max_heap, nursery, stress_factor;
+    gc_trigger_kind trigger;
+    unsigned threads;
+    int verify;
+
+    /* memory (mem_lock) */
+    pthread_mutex_t mem_lock;
+    size_t budget;                     /* current heap size (bytes a mutator may commit) */
+    size_t committed;                  /* chunks + LOS blocks */
+    chunk_table chunks;
+
+    /* spaces */
+    space *spaces[HEAP_MAX_SPACES];
+    int nspaces;
+    space *los;
+    void *plan_data;
+
+    /* stop-the-world (stw_lock) */
+    pthread_mutex_t stw_lock;
+    pthread_cond_t stw_cond;
+    int stop_requested;                /* atomic reads outside the lock */
+    int running;                       /* mutators in MUT_RUNNING */
+    int collection_enabled;
+    int in_gc;
+    mmtk_mutator *mutators;
+    uint64_t stress_bytes;             /* atomic: allocated since the last collection */
+
+    /* collection (only the collecting thread) */
+    sched_job job;
+    sched_packet roots_packet, weak_packet, final_packet;
+    gc_worker *workers;
+    unsigned nworkers;
+    pthread_mutex_t packet_lock;
+    trace_packet *free_packets;
+    int packet_limit_lifted;
+
+    /* weak slots and finalizers (refs.c; refs_lock) */
+    pthread_mutex_t refs_lock;
+    mmtk_object **weak; size_t nweak, weak_cap;
+    mmtk_object *final; size_t nfinal, final_cap;      /* registered, not yet found dead */
+    mmtk_object *ready; size_t nready, ready_cap;      /* found dead, for the VM */
+
+    /* figures (stats_lock) */
+    pthread_mutex_t stats_lock;
+    mmtk_stats stats;
+    uint64_t retired_objects, retired_bytes;   /* of destroyed mutators */
+    uint64_t harness_start_ns;
+    uint64_t verify_failures;                  /* atomic */
+};
+
+/* ---- heap memory (mmtk.c) ---- */
+void *heap_mem_alloc(struct mmtk *heap, size_t size, size_t align);
+void  heap_mem_free(struct mmtk *heap, void *p);
+/* GC-internal memory that must not fail for the quota: lifts the client's
+ * limit for the rest of this collection if needed (restored by gc.c). */
+void *heap_mem_alloc_gc(struct mmtk *heap, size_t size, size_t align);
+int   heap_may_commit(struct mmtk *heap, size_t bytes, int for_gc);  /* mem_lock held */
+
+/* ---- collection (gc.c) ---- */
+/* Collect now on behalf of mutator m (NULL: a thread that is no mutator, or
+ * not known). Returns when a collection has finished, this one or one that
+ * another thread was running. */
+void gc_collect(struct mmtk *heap, mmtk_mutator *m);
+void gc_enqueue(gc_worker *w, mmtk_object obj);
+/* Trace an object from outside a slot (finalizers): its new address. */
+mmtk_object gc_trace_object(gc_worker *w, mmtk_object obj);
+space *gc_space_of(struct mmtk *heap, const void *obj);
+int   gc_is_live(struct mmtk *heap, mmtk_object obj);
+mmtk_object gc_forwarded(struct mmtk *heap, mmtk_object obj);
+uint64_t gc_now_ns(void);
+size_t gc_object_size(struct mmtk *heap, mmtk_object obj);   /* rounded to granules */
+
+/* ---- mutators (mutator.c) ---- */
+void mutator_block_for_gc(mmtk_mutator *m);   /* stw_lock held: wait out a collection */
+mmtk_mutator *mutator_of_thread(struct mmtk *heap);  /* stw_lock held */
+void mutators_reset_allocators(struct mmtk *heap);
+void mutator_free(mmtk_mutator *m);           /* stw_lock held */
+
+/* ---- weak slots, finalizers (refs.c) ---- */
+void refs_scan_roots(struct mmtk *heap, mmtk_visitor *v);   /* ready-for-finalization objects */
+void refs_process_weak(struct mmtk *heap, gc_worker *w);
+void refs_process_finalizers(struct mmtk *heap, gc_worker *w);
+
+/* ---- verifier (verify.c) ---- */
+void verify_heap(struct mmtk *heap);
+
+/* ---- figures (stats.c) ---- */
+void stats_collection_done(struct mmtk *heap, uint64_t pause_ns);
+
+static inline void gc_spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+#define MMTK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define MMTK_LIKELY(x)   __builtin_expect(!!(x), 1)
+
+#endif /* MMTK_INTERNAL_H */

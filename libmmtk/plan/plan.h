@@ -1,0 +1,71 @@
+/*
+ * plan/plan.h — a plan composes spaces into a collector.
+ *
+ * A plan is one file, plan/<name>.c, that defines a `const plan_ops` and is
+ * listed in plan_registry[] (plan/plan.c). Its init() creates the spaces it
+ * needs with the policy constructors (policy/space.h), registers them with
+ * plan_add_space(), and sets heap->los when it has a large object space.
+ * mutator_init() fills the mutator's allocators (alloc/alloc.h), one per
+ * allocation semantics, with mutator_set_allocator().
+ *
+ * A collection (gc.c) runs, with every mutator stopped:
+ *   1. every mutator allocator's reset; plan->prepare (optional: choose
+ *      roles, e.g. flip semispaces); every space's prepare;
+ *   2. the work-packet job: roots → closure → weak → finalize → release,
+ *      tracing through the spaces' trace ops; GC workers copy with the
+ *      allocators plan->worker_init set up (copy slot numbers);
+ *   3. every space's release; plan->release (optional: e.g. rebind
+ *      mutators to the new to-space).
+ * The generic code does all of it; a plan only says what differs.
+ */
+#ifndef MMTK_PLAN_PLAN_H
+#define MMTK_PLAN_PLAN_H
+
+#include <stddef.h>
+#include "mmtk.h"
+
+struct mmtk;
+struct space;
+struct gc_worker;
+struct allocator;
+
+typedef struct plan_ops {
+    const char *name;
+    int  collects;          /* 0: NoGC (a full heap is out of memory at once) */
+    int  moving;            /* objects in the default space may move */
+    size_t los_threshold;   /* MMTK_ALLOC_DEFAULT objects at or above go to the LOS */
+    /* Create the spaces; 0 or an errno. */
+    int  (*init)(struct mmtk *heap);
+    /* Set the mutator's allocator for every semantics. */
+    void (*mutator_init)(struct mmtk_mutator *m);
+    /* Optional hooks around the generic collection. */
+    void (*prepare)(struct mmtk *heap);
+    void (*release)(struct mmtk *heap);
+    /* Set up a worker's copy allocators for this collection (moving plans). */
+    void (*worker_init)(struct mmtk *heap, struct gc_worker *w);
+    /* Bytes a collection may need to copy into: kept free when mutators
+     * ask for memory (0 or NULL for non-moving plans). */
+    size_t (*copy_reserve)(struct mmtk *heap);
+    /* Write barrier after the store (NULL: no barrier). */
+    void (*write_post)(struct mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
+} plan_ops;
+
+/* Known plan names; ops NULL = not implemented yet (mmtk_init: ENOTSUP). */
+typedef struct plan_entry {
+    const char *name;
+    const plan_ops *ops;
+} plan_entry;
+extern const plan_entry plan_registry[];
+#define PLAN_DEFAULT_NAME "MarkSweep"   /* until GenImmix lands (SPEC default) */
+const plan_entry *plan_find(const char *name);
+
+int  plan_add_space(struct mmtk *heap, struct space *s);
+void mutator_set_allocator(struct mmtk_mutator *m, int semantics, struct allocator *a);
+/* The mutator's allocator storage slot i (0 .. MUTATOR_ALLOCATORS-1). */
+struct allocator *mutator_allocator_slot(struct mmtk_mutator *m, int i);
+
+extern const plan_ops nogc_plan_ops;
+extern const plan_ops marksweep_plan_ops;
+extern const plan_ops semispace_plan_ops;
+
+#endif /* MMTK_PLAN_PLAN_H */

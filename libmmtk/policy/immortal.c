@@ -1,0 +1,34 @@
+/*
+ * policy/immortal.c — the immortal space: bump-allocated, never collected,
+ * never moved. It is still traced (its objects' fields are roots into the
+ * rest of the heap only through tracing), so it carries mark bits that are
+ * clear outside collections.
+ */
+#include "mmtk_internal.h"
+
+static void immortal_release(space *s)
+{
+    space_clear_map(s, META_MARK);
+}
+
+static const space_ops immortal_ops = {
+    .kind = "immortal",
+    .trace = space_mark_trace,
+    .is_live = space_mark_is_live,
+    .forwarded = space_same_address,
+    .prepare = space_nop,
+    .release = immortal_release,
+    .clear_marks = space_clear_marks,
+    .is_object = space_vo_is_object,
+    .find_object = space_vo_find_object,
+};
+
+space *immortal_space_create(mmtk *heap, const char *name)
+{
+    space *s = heap_mem_alloc(heap, sizeof *s, 16);
+    if (!s)
+        return NULL;
+    space_init(s, heap, &immortal_ops, name);
+    s->keep_tlabs = 1;
+    return s;
+}

@@ -1,0 +1,359 @@
+/*
+ * test_mmtk_plans.c — every plan on the test VM: allocation of every
+ * semantics, trees and cyclic graphs under stress_factor + verify, moving
+ * collections updating roots and fields, large and immortal objects, and
+ * out-of-memory behaviour.
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testvm.h"
+
+static const char *plan;   /* the plan of the running suite */
+
+static int is_collecting(void)
+{
+    return strcmp(plan, "NoGC") != 0;
+}
+
+static void test_every_semantics(void)
+{
+    tv_vm vm;
+    const char *opts[] = { "heap_size=8M", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(vm.heap), plan);
+    tv_thread *t = tv_thread_new(&vm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    int sems[] = { MMTK_ALLOC_DEFAULT, MMTK_ALLOC_IMMORTAL, MMTK_ALLOC_LOS,
+                   MMTK_ALLOC_NON_MOVING, MMTK_ALLOC_CODE, MMTK_ALLOC_READ_ONLY };
+    size_t idx[6];
+    for (int i = 0; i < 6; i++) {
+        tv_obj *o = tv_alloc(t, 3, 40, sems[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        CU_ASSERT(((uintptr_t)o & 7) == 0);
+        CU_ASSERT(mmtk_is_mmtk_object(vm.heap, o));
+        CU_ASSERT(mmtk_is_live_object(vm.heap, o));
+        CU_ASSERT_PTR_EQUAL(mmtk_find_object(vm.heap, (char *)o + 30), o);
+        idx[i] = tv_push(t, o);
+    }
+    /* each refers to the next: a ring across spaces */
+    for (int i = 0; i < 6; i++)
+        tv_set(t, tv_root(t, idx[i]), 0, tv_root(t, idx[(i + 1) % 6]));
+    /* objects with alignment and offset demands */
+    void *a = mmtk_alloc(t->m, 64, 64, 0, MMTK_ALLOC_DEFAULT);
+    CU_ASSERT(a && ((uintptr_t)a & 63) == 0);
+    void *b = mmtk_alloc(t->m, 64, 256, 16, MMTK_ALLOC_DEFAULT);
+    CU_ASSERT(b && (((uintptr_t)b + 16) & 255) == 0);
+    errno = 0;
+    CU_ASSERT_PTR_NULL(mmtk_alloc(t->m, 16, 3, 0, MMTK_ALLOC_DEFAULT));
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    CU_ASSERT_PTR_NULL(mmtk_alloc(t->m, 16, 8, 0, 99));
+    CU_ASSERT_PTR_NULL(mmtk_alloc(NULL, 16, 8, 0, MMTK_ALLOC_DEFAULT));
+    mmtk_handle_user_collection_request(vm.heap, t);
+    mmtk_handle_user_collection_request(vm.heap, t);
+    for (int i = 0; i < 6; i++) {
+        tv_obj *o = tv_root(t, idx[i]);
+        CU_ASSERT(tv_check(o));
+        CU_ASSERT_EQUAL(o->kind, (uint32_t)sems[i]);
+        CU_ASSERT_PTR_EQUAL(o->refs[0], tv_root(t, idx[(i + 1) % 6]));
+        CU_ASSERT(mmtk_is_mmtk_object(vm.heap, o));
+        if (sems[i] != MMTK_ALLOC_DEFAULT)
+            CU_ASSERT(mmtk_is_pinned(vm.heap, o) || mmtk_pin_object(vm.heap, o) >= 0);
+    }
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
+static void test_trees_and_cycles_under_stress(void)
+{
+    if (!is_collecting())
+        return;
+    tv_vm vm;
+    const char *opts[] = { "heap_size=16M", "stress_factor=64K", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    unsigned seed = tv_seed("trees_and_cycles");
+    srand(seed);
+    /* a long-lived tree */
+    size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
+    /* a ring of 500 nodes plus random chords */
+    size_t ring = tv_push(t, tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT));
+    size_t prev = tv_push(t, tv_root(t, ring));
+    for (int i = 1; i < 500; i++) {
+        tv_obj *n = tv_alloc(t, 2, (uint32_t)(rand() % 64), MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+        tv_set(t, tv_root(t, prev), 0, n);
+        tv_set_root(t, prev, n);
+    }
+    tv_set(t, tv_root(t, prev), 0, tv_root(t, ring));
+    long rounds = tv_scaled(200);
+    for (long r = 0; r < rounds; r++) {
+        /* garbage trees, and a chord from a random ring node */
+        tv_obj *g = tv_tree(t, 6, MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL(g);
+        tv_obj *n = tv_root(t, ring);
+        for (int k = rand() % 500; k > 0; k--)
+            n = n->refs[0];
+        tv_set(t, n, 1, tv_root(t, ring));
+    }
+    CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, keep), 10), 2047);
+    tv_obj *n = tv_root(t, ring);
+    int count = 0;
+    do {
+        CU_ASSERT_FATAL(tv_check(n));
+        n = n->refs[0];
+        count++;
+    } while (n != tv_root(t, ring) && count < 1000);
+    CU_ASSERT_EQUAL(count, 500);
+    mmtk_stats st;
+    CU_ASSERT_EQUAL(mmtk_get_stats(vm.heap, &st), 0);
+    CU_ASSERT(st.collections >= 10);
+    CU_ASSERT(vm.gc_started == st.collections && vm.gc_finished == st.collections);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
+}
+
+static void test_moving_updates_roots_and_fields(void)
+{
+    if (!is_collecting())
+        return;
+    tv_vm vm;
+    const char *opts[] = { "heap_size=8M", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    tv_obj *a = tv_alloc(t, 2, 100, MMTK_ALLOC_DEFAULT);
+    tv_obj *b = tv_alloc(t, 1, 50, MMTK_ALLOC_DEFAULT);
+    tv_set(t, a, 0, b);
+    tv_set(t, a, 1, a);     /* self-reference */
+    tv_set(t, b, 0, a);     /* cycle */
+    size_t ia = tv_push(t, a);
+    vm.globals[0] = b;
+    uint64_t ida = a->id, idb = b->id;
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    tv_obj *a2 = tv_root(t, ia), *b2 = vm.globals[0];
+    int moving = !strcmp(plan, "SemiSpace");
+    if (moving) {
+        CU_ASSERT_PTR_NOT_EQUAL(a2, a);
+        CU_ASSERT_PTR_NOT_EQUAL(b2, b);
+        CU_ASSERT(vm.copies >= 2);
+        CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, a));
+    } else {
+        CU_ASSERT_PTR_EQUAL(a2, a);
+        CU_ASSERT_EQUAL(vm.copies, 0);
+    }
+    CU_ASSERT(tv_check(a2) && tv_check(b2));
+    CU_ASSERT_EQUAL(a2->id, ida);
+    CU_ASSERT_EQUAL(b2->id, idb);
+    CU_ASSERT_PTR_EQUAL(a2->refs[0], b2);
+    CU_ASSERT_PTR_EQUAL(a2->refs[1], a2);
+    CU_ASSERT_PTR_EQUAL(b2->refs[0], a2);
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT_EQUAL(st.objects_copied, moving ? 2u : 0u);
+    CU_ASSERT(st.live_bytes_after_last_gc >= a2->bytes + b2->bytes);
+    /* a NON_MOVING object does not move even in a moving plan */
+    tv_obj *nm = tv_alloc(t, 1, 8, MMTK_ALLOC_NON_MOVING);
+    tv_set(t, nm, 0, tv_root(t, ia));
+    size_t inm = tv_push(t, nm);
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    CU_ASSERT_PTR_EQUAL(tv_root(t, inm), nm);
+    CU_ASSERT_PTR_EQUAL(nm->refs[0], tv_root(t, ia));
+    CU_ASSERT(tv_check(tv_root(t, ia)));
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
+static void test_large_objects(void)
+{
+    tv_vm vm;
+    const char *opts[] = { "heap_size=16M", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    tv_obj *big = tv_alloc(t, 4, 100000, MMTK_ALLOC_DEFAULT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    tv_obj *small = tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT);
+    tv_set(t, big, 3, small);
+    size_t ib = tv_push(t, big);
+    CU_ASSERT_PTR_EQUAL(mmtk_find_object(vm.heap, (char *)big + 99999), big);
+    CU_ASSERT(mmtk_is_pinned(vm.heap, big));
+    size_t before = mmtk_used_bytes(vm.heap);
+    for (int i = 0; i < 20; i++)
+        CU_ASSERT_PTR_NOT_NULL(tv_alloc(t, 0, 200000, MMTK_ALLOC_LOS));   /* garbage */
+    CU_ASSERT(mmtk_used_bytes(vm.heap) >= before + 20 * 200000);
+    if (is_collecting()) {
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+        CU_ASSERT_PTR_EQUAL(tv_root(t, ib), big);   /* never moved */
+        CU_ASSERT(tv_check(big));
+        CU_ASSERT(tv_check(big->refs[3]));
+        CU_ASSERT(mmtk_used_bytes(vm.heap) <= before + 256 * 1024);
+        /* dropping it frees it */
+        tv_pop(t, 1);
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+        CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, big));
+    }
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
+static void test_immortal_never_collected(void)
+{
+    tv_vm vm;
+    const char *opts[] = { "heap_size=8M", "stress_factor=32K", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    tv_obj *imm[50];
+    for (int i = 0; i < 50; i++) {
+        imm[i] = tv_alloc(t, 1, 32, i % 2 ? MMTK_ALLOC_IMMORTAL : MMTK_ALLOC_READ_ONLY);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(imm[i]);
+    }
+    /* one immortal object is a root of this default object */
+    size_t i0 = tv_push(t, imm[0]);
+    tv_obj *child = tv_alloc(t, 0, 24, MMTK_ALLOC_DEFAULT);
+    tv_set(t, tv_root(t, i0), 0, child);
+    tv_pop(t, 1);
+    vm.globals[1] = imm[0];   /* immortal objects are not roots by themselves */
+    for (long r = 0; r < tv_scaled(100); r++)
+        tv_tree(t, 5, MMTK_ALLOC_DEFAULT);
+    if (is_collecting())
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+    for (int i = 0; i < 50; i++) {
+        CU_ASSERT(mmtk_is_mmtk_object(vm.heap, imm[i]));
+        CU_ASSERT(tv_check(imm[i]));
+    }
+    CU_ASSERT(tv_check(imm[0]->refs[0]));
+    CU_ASSERT(mmtk_is_mmtk_object(vm.heap, imm[0]->refs[0]));
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
+static void fill_until_null(tv_thread *t, size_t *first, long *count)
+{
+    *first = t->nroots;
+    *count = 0;
+    for (;;) {
+        tv_obj *o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT);
+        if (!o)
+            break;
+        tv_push(t, o);
+        (*count)++;
+    }
+}
+
+static void out_of_memory(int with_callback)
+{
+    tv_vm vm;
+    const char *opts[] = { "heap_size=2M", NULL };
+    mmtk *heap;
+    if (with_callback) {
+        heap = tv_heap_new(&vm, NULL, plan, opts);
+    } else {
+        memset(&vm, 0, sizeof vm);
+        pthread_mutex_init(&vm.lock, NULL);
+        mmtk_builder *b = mmtk_builder_new();
+        mmtk_builder_set_option(b, "plan", plan);
+        mmtk_builder_set_option(b, "heap_size", "2M");
+        mmtk_vm_binding binding = tv_binding(0);
+        heap = vm.heap = mmtk_init(b, &binding, &vm);
+        mmtk_builder_free(b);
+        mmtk_initialize_collection(heap, NULL);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
+    tv_thread *t = tv_thread_new(&vm);
+    size_t first;
+    long n;
+    errno = 0;
+    fill_until_null(t, &first, &n);
+    CU_ASSERT_EQUAL(errno, ENOMEM);
+    CU_ASSERT(n > 100);
+    CU_ASSERT(n * 1040 <= 2 * 1024 * 1024);
+    CU_ASSERT_EQUAL(vm.oom_calls, with_callback ? 1u : 0u);
+    /* what was allocated is intact, and nothing passed the client's limit */
+    for (long i = 0; i < n; i += 97)
+        CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
+    vmma_stats cs;
+    CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(heap), &cs), 0);
+    CU_ASSERT(cs.used_size <= 2 * 1024 * 1024 + 2 * 1024 * 1024 / 16 + 256 * 1024);
+    /* LOS too */
+    CU_ASSERT_PTR_NULL(tv_alloc(t, 0, 1 << 20, MMTK_ALLOC_LOS));
+    /* drop everything: usable again */
+    tv_pop(t, (size_t)n);
+    if (is_collecting()) {
+        long again;
+        fill_until_null(t, &first, &again);
+        CU_ASSERT(again > n / 2);
+        tv_pop(t, (size_t)again);
+        CU_ASSERT_PTR_NOT_NULL(tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT));
+    }
+    tv_heap_free(&vm);
+}
+
+static void test_oom_callback(void)
+{
+    out_of_memory(1);
+}
+
+static void test_oom_enomem(void)
+{
+    out_of_memory(0);
+}
+
+static void test_destroy_returns_every_byte(void)
+{
+    vmma_context *ctx;
+    vmma_config cfg = { 0, 0, VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_LIMITS };
+    CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, (size_t)64 << 20, &cfg), 0);
+    size_t free0 = vmma_get_free_size(ctx);
+    for (int round = 0; round < 3; round++) {
+        tv_vm vm;
+        const char *opts[] = { "heap_size=8M", "stress_factor=256K", NULL };
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, plan, opts));
+        tv_thread *t = tv_thread_new(&vm);
+        tv_push(t, tv_tree(t, 8, MMTK_ALLOC_DEFAULT));
+        tv_push(t, tv_alloc(t, 0, 100000, MMTK_ALLOC_LOS));
+        tv_push(t, tv_alloc(t, 0, 100, MMTK_ALLOC_IMMORTAL));
+        tv_push(t, tv_alloc(t, 0, 100, MMTK_ALLOC_NON_MOVING));
+        if (is_collecting())
+            mmtk_handle_user_collection_request(vm.heap, NULL);
+        CU_ASSERT(vmma_get_free_size(ctx) < free0);
+        CU_ASSERT_PTR_EQUAL(vmma_get_owner(ctx, tv_root(t, 0)), mmtk_get_vmma_client(vm.heap));
+        tv_heap_free(&vm);
+        CU_ASSERT_EQUAL(vmma_get_free_size(ctx), free0);
+    }
+    vmma_destroy_context(ctx);
+}
+
+int main(void)
+{
+    static const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace" };
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    for (int i = 0; i < 3; i++) {
+        CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
+        /* CUnit has no suite argument: the suite's name picks the plan */
+        CU_add_test(s, "every semantics", test_every_semantics);
+        CU_add_test(s, "trees and cycles under stress+verify", test_trees_and_cycles_under_stress);
+        CU_add_test(s, "moving updates roots and fields", test_moving_updates_roots_and_fields);
+        CU_add_test(s, "large objects", test_large_objects);
+        CU_add_test(s, "immortal never collected", test_immortal_never_collected);
+        CU_add_test(s, "out of memory: callback", test_oom_callback);
+        CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
+        CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    /* run suite by suite so `plan` names the suite's plan */
+    CU_pTestRegistry reg = CU_get_registry();
+    unsigned failures = 0;
+    CU_pSuite s = reg->pSuite;
+    for (int i = 0; s; s = s->pNext, i++) {
+        plan = plans[i];
+        CU_basic_run_suite(s);
+        failures += CU_get_number_of_failures();
+    }
+    CU_cleanup_registry();
+    return failures ? 1 : 0;
+}
