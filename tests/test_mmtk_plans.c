@@ -20,7 +20,7 @@ static int is_collecting(void)
 
 static void test_every_semantics(void)
 {
-    tv_vm vm;
+    tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
     CU_ASSERT_STRING_EQUAL(mmtk_plan_name(vm.heap), plan);
@@ -71,7 +71,7 @@ static void test_trees_and_cycles_under_stress(void)
 {
     if (!is_collecting())
         return;
-    tv_vm vm;
+    tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=16M", "stress_factor=64K", "verify=true", NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
     tv_thread *t = tv_thread_new(&vm);
@@ -122,7 +122,7 @@ static void test_moving_updates_roots_and_fields(void)
 {
     if (!is_collecting())
         return;
-    tv_vm vm;
+    tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
     tv_thread *t = tv_thread_new(&vm);
@@ -170,7 +170,7 @@ static void test_moving_updates_roots_and_fields(void)
 
 static void test_large_objects(void)
 {
-    tv_vm vm;
+    tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=16M", "verify=true", NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
     tv_thread *t = tv_thread_new(&vm);
@@ -202,7 +202,7 @@ static void test_large_objects(void)
 
 static void test_immortal_never_collected(void)
 {
-    tv_vm vm;
+    tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "stress_factor=32K", "verify=true", NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
     tv_thread *t = tv_thread_new(&vm);
@@ -246,7 +246,7 @@ static void fill_until_null(tv_thread *t, size_t *first, long *count)
 
 static void out_of_memory(int with_callback)
 {
-    tv_vm vm;
+    tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=2M", NULL };
     mmtk *heap;
     if (with_callback) {
@@ -309,7 +309,7 @@ static void test_destroy_returns_every_byte(void)
     CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, (size_t)64 << 20, &cfg), 0);
     size_t free0 = vmma_get_free_size(ctx);
     for (int round = 0; round < 3; round++) {
-        tv_vm vm;
+        tv_vm vm = { .heap = NULL };
         const char *opts[] = { "heap_size=8M", "stress_factor=256K", NULL };
         CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, plan, opts));
         tv_thread *t = tv_thread_new(&vm);

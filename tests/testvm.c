@@ -106,7 +106,9 @@ mmtk_vm_binding tv_binding(int with_optional)
 
 mmtk *tv_heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *const *options)
 {
+    int stop_callbacks = vm->use_stop_callbacks;
     memset(vm, 0, sizeof *vm);
+    vm->use_stop_callbacks = stop_callbacks;
     pthread_mutex_init(&vm->lock, NULL);
     mmtk_builder *b = mmtk_builder_new();
     if (!b)

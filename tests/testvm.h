@@ -51,7 +51,7 @@ struct tv_vm {
     void *cons[4];
 };
 
-/* Make a heap for `vm` with plan and "name=value" options (NULL-terminated).
+/* Make a heap for `vm` (cleared, except use_stop_callbacks) with plan and "name=value" options (NULL-terminated).
  * Returns NULL (errno) on failure. ctx may be NULL. */
 mmtk *tv_heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *const *options);
 void  tv_heap_free(tv_vm *vm);

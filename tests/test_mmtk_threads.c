@@ -1,0 +1,184 @@
+/*
+ * test_mmtk_threads.c — several mutator threads on one heap with the
+ * library's default stop-the-world: threads allocating (stopped inside
+ * mmtk_alloc), a thread polling mmtk_safepoint, a thread in a native region,
+ * threads binding and unbinding while others collect. Every plan; run it
+ * under ThreadSanitizer too.
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "testvm.h"
+
+static const char *plan;
+
+typedef struct worker_arg {
+    tv_vm *vm;
+    long rounds;
+    int depth;
+    long ok;
+    int stop;          /* safepoint poller: stop when set (atomic) */
+    long polls;
+} worker_arg;
+
+static void *allocating_thread(void *p)
+{
+    worker_arg *a = p;
+    tv_thread *t = tv_thread_new(a->vm);
+    if (!t)
+        return NULL;
+    size_t keep = tv_push(t, tv_tree(t, a->depth, MMTK_ALLOC_DEFAULT));
+    for (long r = 0; r < a->rounds; r++) {
+        tv_tree(t, 5, MMTK_ALLOC_DEFAULT);    /* garbage */
+        if (r % 16 == 0 && tv_tree_check(tv_root(t, keep), a->depth) == (1L << (a->depth + 1)) - 1)
+            a->ok++;
+        mmtk_safepoint(t->m);
+    }
+    if (tv_tree_check(tv_root(t, keep), a->depth) == (1L << (a->depth + 1)) - 1)
+        a->ok++;
+    tv_thread_free(t);
+    return NULL;
+}
+
+static void *polling_thread(void *p)
+{
+    worker_arg *a = p;
+    tv_thread *t = tv_thread_new(a->vm);
+    if (!t)
+        return NULL;
+    size_t r = tv_push(t, tv_alloc(t, 1, 16, MMTK_ALLOC_DEFAULT));
+    while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
+        mmtk_safepoint(t->m);
+        a->polls++;
+    }
+    a->ok = tv_check(tv_root(t, r));
+    tv_thread_free(t);
+    return NULL;
+}
+
+static mmtk *new_heap(tv_vm *vm, const char *stress)
+{
+    char sf[64];
+    snprintf(sf, sizeof sf, "stress_factor=%s", stress);
+    const char *opts[] = { "heap_size=16M", sf, "verify=true", "threads=2", NULL };
+    return tv_heap_new(vm, NULL, plan, opts);
+}
+
+static void test_two_allocating_threads(void)
+{
+    tv_vm vm = { .heap = NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, strcmp(plan, "NoGC") ? "256K" : "0"));
+    worker_arg a[2];
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) {
+        memset(&a[i], 0, sizeof a[i]);
+        a[i].vm = &vm;
+        a[i].rounds = tv_scaled(300);
+        a[i].depth = 8 + i;
+        pthread_create(&th[i], NULL, allocating_thread, &a[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL(a[i].ok, (a[i].rounds + 15) / 16 + 1);
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    if (strcmp(plan, "NoGC"))
+        CU_ASSERT(st.collections > 2);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
+static void test_safepoint_and_native(void)
+{
+    if (!strcmp(plan, "NoGC"))
+        return;
+    tv_vm vm = { .heap = NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, "0"));
+    worker_arg poll = { .vm = &vm };
+    pthread_t pt;
+    pthread_create(&pt, NULL, polling_thread, &poll);
+    /* this thread: a mutator that collects, then sits in a native region
+     * while another allocating thread collects */
+    tv_thread *t = tv_thread_new(&vm);
+    size_t r = tv_push(t, tv_tree(t, 7, MMTK_ALLOC_DEFAULT));
+    for (int i = 0; i < 10; i++)
+        mmtk_handle_user_collection_request(vm.heap, t);
+    mmtk_enter_native(t->m);
+    worker_arg alloc = { .vm = &vm, .rounds = tv_scaled(100), .depth = 6 };
+    pthread_t at;
+    pthread_create(&at, NULL, allocating_thread, &alloc);
+    pthread_join(at, NULL);
+    /* collections ran while this thread was in native code */
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    mmtk_leave_native(t->m);
+    CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, r), 7), 255);
+    __atomic_store_n(&poll.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(pt, NULL);
+    CU_ASSERT_EQUAL(poll.ok, 1);
+    CU_ASSERT(poll.polls > 0);
+    CU_ASSERT(alloc.ok > 0);
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT(st.collections >= 11);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
+static void *binding_thread(void *p)
+{
+    worker_arg *a = p;
+    for (long i = 0; i < a->rounds; i++) {
+        tv_thread *t = tv_thread_new(a->vm);
+        if (!t)
+            continue;
+        tv_obj *o = tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);
+        a->ok += tv_check(o);
+        tv_thread_free(t);
+    }
+    return NULL;
+}
+
+static void test_bind_while_collecting(void)
+{
+    tv_vm vm = { .heap = NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, strcmp(plan, "NoGC") ? "128K" : "0"));
+    worker_arg b = { .vm = &vm, .rounds = tv_scaled(200) };
+    worker_arg a = { .vm = &vm, .rounds = tv_scaled(200), .depth = 6 };
+    pthread_t bt, at;
+    pthread_create(&bt, NULL, binding_thread, &b);
+    pthread_create(&at, NULL, allocating_thread, &a);
+    pthread_join(bt, NULL);
+    pthread_join(at, NULL);
+    CU_ASSERT_EQUAL(b.ok, b.rounds);
+    CU_ASSERT_EQUAL(a.ok, (a.rounds + 15) / 16 + 1);
+    tv_heap_free(&vm);
+}
+
+int main(void)
+{
+    static const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace" };
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    for (int i = 0; i < 3; i++) {
+        CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
+        CU_add_test(s, "two allocating threads", test_two_allocating_threads);
+        CU_add_test(s, "safepoint poller and native region", test_safepoint_and_native);
+        CU_add_test(s, "binding mutators while collecting", test_bind_while_collecting);
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    unsigned failures = 0;
+    CU_pSuite s = CU_get_registry()->pSuite;
+    for (int i = 0; s; s = s->pNext, i++) {
+        plan = plans[i];
+        CU_basic_run_suite(s);
+        failures += CU_get_number_of_failures();
+    }
+    CU_cleanup_registry();
+    return failures ? 1 : 0;
+}
