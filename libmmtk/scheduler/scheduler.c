@@ -7,16 +7,15 @@
  * - Only the open bucket (`cur`) has packets in worker deques. Packets pushed
  *   for a later bucket wait on that bucket's lock-free stack (`later[b]`)
  *   until it opens; a push for an earlier bucket goes to the open one.
- * - `outstanding` counts the open bucket's packets that are queued or
- *   running. A running packet holds its count while it pushes more work, so
- *   the count reaches zero exactly once per drain, and the worker that takes
- *   it there owns the job alone: it runs on_drained (whose pushes into the
- *   open bucket are held back until it returns, so the others really wait)
- *   and opens the next bucket.
- * - `queued` (per run) counts packets sitting in deques. Idle workers sleep
- *   only after announcing themselves in `sleepers` and re-reading `queued`;
- *   pushers bump `queued` and then read `sleepers` (both seq_cst), so no
- *   wake-up is lost.
+ * - The open bucket has drained when every worker that joined the run is
+ *   idle (none is running a packet, so none can push) and every deque is
+ *   empty. The worker that finds this, under the run's lock, owns the job
+ *   alone: it runs on_drained (whose pushes into the open bucket are held
+ *   back until it returns, so the others really wait) and opens the next
+ *   bucket. Nothing shared is written per packet but the worker's own deque.
+ * - No lost wake-up: a worker counts itself in `idle` and then looks at the
+ *   deques' sizes; a pusher adds to a deque's size and then looks at `idle`
+ *   (all seq_cst), so one of them sees the other.
  * - The pool runs one job at a time; a job that finds it busy runs on the
  *   calling thread alone. sched_run returns only after every pool worker has
  *   left the job, so the job's memory is the caller's again.
@@ -42,7 +41,7 @@
 #endif
 
 #define SCHED_JOB_MAGIC   0x53434a42u   /* "SCJB" */
-#define SCHED_SPIN_ROUNDS 200           /* polls of `queued` before sleeping */
+#define SCHED_SPIN_ROUNDS 200           /* polls of the deques before sleeping */
 
 #if defined(__x86_64__) || defined(__i386__)
 #define sched_cpu_relax() __builtin_ia32_pause()
@@ -66,12 +65,12 @@ struct sched_worker {
 /* One run of a job: the workers serving it and the idle protocol. */
 struct sched_ctx {
     sched_worker *workers;
-    unsigned nworkers;
-    atomic_long queued;       /* packets sitting in deques */
-    atomic_int sleepers;      /* workers in (or entering) idle_sleep */
+    unsigned nworkers;        /* deques to look at (joined or not) */
+    pthread_mutex_t lock;     /* guards `active`, writes of `idle`, `wake` */
+    pthread_cond_t wake;      /* idle workers sleep here */
+    unsigned active;          /* workers that joined the run */
+    atomic_int idle;          /* joined workers out of work (read racily) */
     atomic_int done;          /* the last bucket has drained */
-    pthread_mutex_t lock;     /* with `wake`: idle workers sleep here */
-    pthread_cond_t wake;
 };
 
 typedef struct sched_job_impl {
@@ -81,7 +80,6 @@ typedef struct sched_job_impl {
     sched_ctx *ctx;                            /* non-NULL while running */
     _Atomic(sched_packet *) later[SCHED_BUCKETS];
     sched_packet *drain_list;                  /* pushes held during on_drained */
-    atomic_long outstanding;
     atomic_int cur;                            /* the open bucket */
     atomic_int in_drain;
     unsigned workers;
@@ -145,9 +143,8 @@ static void deque_push_chain(sched_worker *w, sched_packet *first,
     pthread_mutex_lock(&w->lock);
     last->next = w->head;
     w->head = first;
-    atomic_store_explicit(&w->size,
-        atomic_load_explicit(&w->size, memory_order_relaxed) + n,
-        memory_order_relaxed);
+    /* seq_cst: ordered before the pusher's look at `idle` (ctx_notify) */
+    atomic_fetch_add_explicit(&w->size, n, memory_order_seq_cst);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -201,16 +198,16 @@ static void ctx_init(sched_ctx *c, sched_worker *workers, unsigned n)
 {
     c->workers = workers;
     c->nworkers = n;
-    atomic_init(&c->queued, 0);
-    atomic_init(&c->sleepers, 0);
+    c->active = 0;
+    atomic_init(&c->idle, 0);
     atomic_init(&c->done, 0);
 }
 
-/* n packets were added to deques: wake sleepers if there are any. */
-static void ctx_queued(sched_ctx *c, long n)
+/* n packets were just put in deques (by a seq_cst add to a deque's size):
+ * wake idle workers if there are any. */
+static void ctx_notify(sched_ctx *c, long n)
 {
-    atomic_fetch_add(&c->queued, n);
-    if (atomic_load(&c->sleepers) > 0) {
+    if (atomic_load_explicit(&c->idle, memory_order_seq_cst) > 0) {
         pthread_mutex_lock(&c->lock);
         if (n > 1)
             pthread_cond_broadcast(&c->wake);
@@ -228,33 +225,71 @@ static void ctx_finish(sched_ctx *c)
     pthread_mutex_unlock(&c->lock);
 }
 
-static inline int ctx_has_work(sched_ctx *c)
+static int ctx_any_queued(sched_ctx *c, memory_order mo)
 {
-    return atomic_load(&c->queued) > 0 || atomic_load(&c->done);
+    for (unsigned i = 0; i < c->nworkers; i++)
+        if (atomic_load_explicit(&c->workers[i].size, mo))
+            return 1;
+    return 0;
 }
 
-/* Nothing to pop or steal: spin briefly, then sleep until work or the end. */
-static void idle_sleep(sched_ctx *c)
+/* Join the run (0), or learn that it is over (-1). */
+static int ctx_join(sched_ctx *c)
 {
-    for (int i = 0; i < SCHED_SPIN_ROUNDS; i++) {
-        if (ctx_has_work(c))
-            return;
+    int over;
+
+    pthread_mutex_lock(&c->lock);
+    over = atomic_load_explicit(&c->done, memory_order_relaxed);
+    if (!over)
+        c->active++;
+    pthread_mutex_unlock(&c->lock);
+    return over ? -1 : 0;
+}
+
+enum idle_verdict { IDLE_RETRY, IDLE_DRAINED, IDLE_DONE };
+
+/* Nothing to pop or steal: spin briefly, then wait under the lock until
+ * work appears, the run ends, or every joined worker is idle with every
+ * deque empty (the bucket drained: the caller handles it). */
+static enum idle_verdict idle_wait(sched_ctx *c)
+{
+    enum idle_verdict v;
+
+    for (int i = 0; c->nworkers > 1 && i < SCHED_SPIN_ROUNDS; i++) {
+        if (atomic_load_explicit(&c->done, memory_order_acquire))
+            return IDLE_DONE;
+        if (ctx_any_queued(c, memory_order_relaxed))
+            return IDLE_RETRY;
         sched_cpu_relax();
     }
-    atomic_fetch_add(&c->sleepers, 1);
-    if (!ctx_has_work(c)) {
-        pthread_mutex_lock(&c->lock);
-        while (!ctx_has_work(c))
-            pthread_cond_wait(&c->wake, &c->lock);
-        pthread_mutex_unlock(&c->lock);
+    pthread_mutex_lock(&c->lock);
+    /* seq_cst against the pushers' size adds: see the file comment */
+    atomic_fetch_add_explicit(&c->idle, 1, memory_order_seq_cst);
+    for (;;) {
+        if (atomic_load_explicit(&c->done, memory_order_relaxed)) {
+            v = IDLE_DONE;
+            break;
+        }
+        if (ctx_any_queued(c, memory_order_seq_cst)) {
+            v = IDLE_RETRY;
+            break;
+        }
+        if ((unsigned)atomic_load_explicit(&c->idle, memory_order_relaxed)
+            == c->active) {
+            v = IDLE_DRAINED;
+            break;
+        }
+        pthread_cond_wait(&c->wake, &c->lock);
     }
-    atomic_fetch_sub(&c->sleepers, 1);
+    atomic_fetch_sub_explicit(&c->idle, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&c->lock);
+    return v;
 }
 
 /* ------------------------------------------------------------ buckets */
 
-/* Open a list of packets in the current bucket: count them, then deal them
- * round-robin to the workers' deques, starting with w's own. */
+/* Open a list of packets in the current bucket: deal them round-robin to
+ * the workers' deques, starting with w's own. */
 static void job_publish(sched_job_impl *j, sched_worker *w, sched_packet *list)
 {
     sched_ctx *c = j->ctx;
@@ -276,18 +311,16 @@ static void job_publish(sched_job_impl *j, sched_worker *w, sched_packet *list)
         first[t] = p;
         count[t]++;
     }
-    /* Set the count before any packet can run and be counted off. */
-    atomic_store_explicit(&j->outstanding, n, memory_order_relaxed);
     for (unsigned i = 0; i < nw; i++)
         if (first[i])
             deque_push_chain(&c->workers[i], first[i], last[i], count[i]);
-    ctx_queued(c, n);
+    ctx_notify(c, n);
 }
 
-/* The open bucket has drained and w took `outstanding` to zero: w alone runs
- * the job now. Call on_drained, then either reopen the bucket with what it
- * pushed or open the next bucket that has work (calling on_drained for each
- * empty one on the way), or end the job. */
+/* The open bucket has drained and w found it so: w alone runs the job now.
+ * Call on_drained, then either reopen the bucket with what it pushed, or
+ * open the next bucket that has work (calling on_drained for each empty one
+ * on the way), or end the job. */
 static void job_drained(sched_job_impl *j, sched_worker *w)
 {
     for (;;) {
@@ -336,28 +369,34 @@ static sched_packet *worker_steal(sched_ctx *c, sched_worker *w)
             while (last->next)
                 last = last->next;
             deque_push_chain(w, chain->next, last, n - 1);
+            ctx_notify(c, 1);   /* an idler may have missed them in transit */
         }
         return chain;
     }
     return NULL;
 }
 
+/* Work on the job until it ends. w has joined the run. */
 static void worker_loop(sched_job_impl *j, sched_ctx *c, sched_worker *w)
 {
-    while (!atomic_load_explicit(&c->done, memory_order_acquire)) {
+    for (;;) {
         sched_packet *p = deque_pop(w);
 
         if (!p)
             p = worker_steal(c, w);
-        if (!p) {
-            idle_sleep(c);
+        if (p) {
+            p->run(p, w);   /* p may be gone now */
             continue;
         }
-        atomic_fetch_sub(&c->queued, 1);
-        p->run(p, w);   /* p may be gone now */
-        if (atomic_fetch_sub_explicit(&j->outstanding, 1,
-                                      memory_order_acq_rel) == 1)
+        switch (idle_wait(c)) {
+        case IDLE_RETRY:
+            break;
+        case IDLE_DRAINED:
             job_drained(j, w);
+            break;
+        case IDLE_DONE:
+            return;
+        }
     }
 }
 
@@ -370,7 +409,7 @@ static void job_start(sched_job_impl *j, sched_ctx *c, sched_worker *w)
     j->drain_list = NULL;
     atomic_store_explicit(&j->in_drain, 0, memory_order_relaxed);
     atomic_store_explicit(&j->cur, 0, memory_order_relaxed);
-    atomic_store_explicit(&j->outstanding, 0, memory_order_relaxed);
+    c->active = 1;
     w->job = job_public(j);
     list = atomic_exchange_explicit(&j->later[0], NULL, memory_order_acquire);
     if (list)
@@ -441,9 +480,11 @@ static void *pool_thread(void *arg)
         sched_pool.joined++;
         pthread_mutex_unlock(&sched_pool.lock);
 
-        w->job = job_public(j);
-        worker_loop(j, &sched_pool.ctx, w);
-        w->job = NULL;
+        if (ctx_join(&sched_pool.ctx) == 0) {
+            w->job = job_public(j);
+            worker_loop(j, &sched_pool.ctx, w);
+            w->job = NULL;
+        }
 
         pthread_mutex_lock(&sched_pool.lock);
         if (--sched_pool.joined == 0)
@@ -544,7 +585,6 @@ void sched_job_init(sched_job *job, unsigned workers, void *owner)
                : workers > SCHED_MAX_WORKERS ? SCHED_MAX_WORKERS : workers;
     for (int b = 0; b < SCHED_BUCKETS; b++)
         atomic_init(&j->later[b], NULL);
-    atomic_init(&j->outstanding, 0);
     atomic_init(&j->cur, 0);
     atomic_init(&j->in_drain, 0);
     j->magic = SCHED_JOB_MAGIC;
@@ -584,7 +624,7 @@ unsigned sched_idle_workers(const sched_worker *worker)
 
     if (!worker || !worker->ctx)
         return 0;
-    n = atomic_load_explicit(&worker->ctx->sleepers, memory_order_relaxed);
+    n = atomic_load_explicit(&worker->ctx->idle, memory_order_relaxed);
     return n > 0 ? (unsigned)n : 0;
 }
 
@@ -629,9 +669,8 @@ void sched_push(sched_job *job, sched_worker *worker, int bucket,
     SCHED_ASSERT(worker && worker->ctx == j->ctx);
     if (!worker)
         worker = &j->ctx->workers[0];
-    atomic_fetch_add_explicit(&j->outstanding, 1, memory_order_relaxed);
     deque_push_chain(worker, packet, packet, 1);
-    ctx_queued(j->ctx, 1);
+    ctx_notify(j->ctx, 1);
 }
 
 static void run_alone(sched_job_impl *j)
