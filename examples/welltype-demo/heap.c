@@ -186,6 +186,7 @@ static void wt_heap_finish(wt_vm *vm)
     if (mmtk_get_stats(vm->heap, &st) == 0) {
         job->collections = st.collections;
         job->pause_max_ns = st.pause_ns_max;
+        job->bytes_allocated = st.bytes_allocated;
     }
     job->instructions = vm->icount;
     mmtk_destroy_mutator(vm->mut);

@@ -27,10 +27,9 @@ WT_DEMO_EXPECTED = \
 
 WT_DEMO_DIR_FLAG = -DWT_DEMO_DIR='"$(abs_top_srcdir)/examples/welltype-demo"'
 
-EXTRA_PROGRAMS += examples/welltype-demo/welltype-demo
+noinst_PROGRAMS += examples/welltype-demo/welltype-demo
 examples_welltype_demo_welltype_demo_SOURCES = examples/welltype-demo/main.c $(WT_DEMO_CORE)
 examples_welltype_demo_welltype_demo_LDADD = libmmtk.la libvmma.la
-CLEANFILES += examples/welltype-demo/welltype-demo
 
 check_PROGRAMS += examples/welltype-demo/tests/test_demo_frontend
 TESTS += examples/welltype-demo/tests/test_demo_frontend
@@ -40,6 +39,16 @@ examples_welltype_demo_tests_test_demo_frontend_CFLAGS = $(AM_CFLAGS) $(CUNIT_CF
 examples_welltype_demo_tests_test_demo_frontend_CPPFLAGS = $(AM_CPPFLAGS) $(WT_DEMO_DIR_FLAG)
 examples_welltype_demo_tests_test_demo_frontend_LDADD = $(CUNIT_LIBS)
 examples_welltype_demo_tests_test_demo_frontend_LDFLAGS = $(TEST_NO_INSTALL)
+
+check_PROGRAMS += examples/welltype-demo/tests/test_demo_programs
+TESTS += examples/welltype-demo/tests/test_demo_programs
+examples_welltype_demo_tests_test_demo_programs_SOURCES = \
+	examples/welltype-demo/tests/test_demo_programs.c $(WT_DEMO_CORE)
+examples_welltype_demo_tests_test_demo_programs_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+examples_welltype_demo_tests_test_demo_programs_CPPFLAGS = $(AM_CPPFLAGS) $(WT_DEMO_DIR_FLAG) \
+	-DWT_DEMO_BIN='"$(abs_top_builddir)/examples/welltype-demo/welltype-demo$(EXEEXT)"'
+examples_welltype_demo_tests_test_demo_programs_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
+examples_welltype_demo_tests_test_demo_programs_LDFLAGS = $(TEST_NO_INSTALL)
 
 EXTRA_DIST += examples/welltype-demo/README.md examples/welltype-demo/demo.profile \
 	$(WT_DEMO_SOURCES_WT) $(WT_DEMO_EXPECTED)

@@ -57,6 +57,7 @@ typedef struct wt_job {
     size_t output_len;
     char plan_used[32];
     uint64_t collections, pause_max_ns, instructions;
+    uint64_t bytes_allocated;    /* by the program, over its whole run */
     size_t peak_used;            /* bytes, the largest used figure sampled */
     size_t bytes_returned;       /* arena bytes its client gave back */
     wt_program *prog;
