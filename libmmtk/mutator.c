@@ -111,10 +111,12 @@ mmtk_mutator *mmtk_bind_mutator(mmtk *heap, void *tls)
     m->tls = tls;
     m->thread = pthread_self();
     m->stress = heap->stress_factor != 0;
-    heap->plan->mutator_init(m);
     pthread_mutex_lock(&heap->stw_lock);
     while (heap->stop_requested)
         pthread_cond_wait(&heap->stw_cond, &heap->stw_lock);
+    /* Under the lock with no collection running: the plan's spaces cannot
+     * change roles (e.g. a semispace flip) before m is on the list. */
+    heap->plan->mutator_init(m);
     m->state = MUT_RUNNING;
     heap->running++;
     m->next = heap->mutators;
