@@ -15,3 +15,10 @@ tests_test_mmtk_scheduler_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
 BENCH_PROGS += bench/bench_sched
 bench_bench_sched_SOURCES = bench/bench_sched.c libmmtk/scheduler/scheduler.c
 bench_bench_sched_CFLAGS = $(AM_CFLAGS)
+
+## The same goal on a real heap: full collections of a 200 MiB live graph
+## with threads=1 and threads=2 (through the public API and the test VM).
+BENCH_PROGS += bench/bench_sched_heap
+bench_bench_sched_heap_SOURCES = bench/bench_sched_heap.c tests/testvm.c
+bench_bench_sched_heap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+bench_bench_sched_heap_LDADD = libmmtk.la libvmma.la
