@@ -265,16 +265,12 @@ static void gc_adjust_budget(mmtk *heap)
     pthread_mutex_unlock(&heap->mem_lock);
 }
 
-static void gc_run(mmtk *heap)
+/* One transitive closure as a work-packet job: roots → closure → weak →
+ * finalize, through the spaces' trace ops. gc_run runs it once; a plan's
+ * after_closure may run it again (plan.h). */
+void gc_trace(mmtk *heap)
 {
-    heap->in_gc = 1;
-    mutators_reset_allocators(heap);
-    if (heap->plan->prepare)
-        heap->plan->prepare(heap);
-    for (int i = 0; i < heap->nspaces; i++)
-        heap->spaces[i]->ops->prepare(heap->spaces[i]);
     workers_prepare(heap);
-
     sched_job_init(&heap->job, heap->nworkers, heap);
     heap->roots_packet.run = roots_packet_run;
     heap->weak_packet.run = weak_packet_run;
@@ -283,8 +279,20 @@ static void gc_run(mmtk *heap)
     sched_push(&heap->job, NULL, SCHED_WEAK, &heap->weak_packet);
     sched_push(&heap->job, NULL, SCHED_FINALIZE, &heap->final_packet);
     sched_run(&heap->job);
-
     workers_finish(heap);
+}
+
+static void gc_run(mmtk *heap)
+{
+    heap->in_gc = 1;
+    mutators_reset_allocators(heap);
+    if (heap->plan->prepare)
+        heap->plan->prepare(heap);
+    for (int i = 0; i < heap->nspaces; i++)
+        heap->spaces[i]->ops->prepare(heap->spaces[i]);
+    gc_trace(heap);
+    if (heap->plan->after_closure)
+        heap->plan->after_closure(heap);
     for (int i = 0; i < heap->nspaces; i++)
         heap->spaces[i]->ops->release(heap->spaces[i]);
     if (heap->plan->release)

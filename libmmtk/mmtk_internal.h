@@ -169,6 +169,9 @@ int   heap_may_commit(struct mmtk *heap, size_t bytes, int for_gc);  /* mem_lock
  * another thread was running. */
 void gc_collect(struct mmtk *heap, mmtk_mutator *m);
 void gc_enqueue(gc_worker *w, mmtk_object obj);
+/* Run one closure job (roots, closure, weak, finalize) with the spaces'
+ * current trace ops; see plan_ops.after_closure. */
+void gc_trace(struct mmtk *heap);
 /* Trace an object from outside a slot (finalizers): its new address. */
 mmtk_object gc_trace_object(gc_worker *w, mmtk_object obj);
 space *gc_space_of(struct mmtk *heap, const void *obj);

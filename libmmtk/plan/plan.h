@@ -14,7 +14,9 @@
  *   2. the work-packet job: roots → closure → weak → finalize → release,
  *      tracing through the spaces' trace ops; GC workers copy with the
  *      allocators plan->worker_init set up (copy slot numbers);
- *   3. every space's release; plan->release (optional: e.g. rebind
+ *   3. plan->after_closure (optional: extra phases, e.g. MarkCompact's
+ *      forwarding, reference update by a second closure, and sliding);
+ *   4. every space's release; plan->release (optional: e.g. rebind
  *      mutators to the new to-space).
  * The generic code does all of it; a plan only says what differs.
  */
@@ -41,11 +43,24 @@ typedef struct plan_ops {
     /* Optional hooks around the generic collection. */
     void (*prepare)(struct mmtk *heap);
     void (*release)(struct mmtk *heap);
-    /* Set up a worker's copy allocators for this collection (moving plans). */
+    /* Set up a worker's copy allocators for this collection (moving plans);
+     * it may also replace w->visitor.conservative (called before each
+     * gc_trace), e.g. to note objects that conservative roots keep in place. */
     void (*worker_init)(struct mmtk *heap, struct gc_worker *w);
     /* Bytes a collection may need to copy into: kept free when mutators
      * ask for memory (0 or NULL for non-moving plans). */
     size_t (*copy_reserve)(struct mmtk *heap);
+    /* Optional: extra phases after the closure, before the spaces release
+     * (world stopped, every worker idle). Liveness is decided by then (weak
+     * slots cleared, finalizable objects resurrected). A plan may run the
+     * closure again with gc_trace(heap) after switching its spaces' trace
+     * ops to another mode and clearing the marks the closure left (space
+     * ops clear_marks): e.g. MarkCompact computes new addresses, then
+     * retraces with a trace op that returns each object's new address, so
+     * trace_slot rewrites every root, field, weak slot and finalizer entry
+     * through the binding's own scan_roots/scan_object; the second closure
+     * re-marks exactly the same objects, so release() sees the same marks. */
+    void (*after_closure)(struct mmtk *heap);
     /* Write barrier after the store (NULL: no barrier). */
     void (*write_post)(struct mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
 } plan_ops;
