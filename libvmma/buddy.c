@@ -7,8 +7,9 @@
  * block is on exactly one list, the one of its order; the start and end
  * maps mark exactly the live blocks. During buddy_coalesce() alone the end
  * map also marks the start units of the free blocks of the order being
- * merged (free units carry no end bit, so the marks cannot collide), and
- * every such mark is cleared before the order is done.
+ * merged (free units carry no end bit; where a live order-0 block's end
+ * bit sits on a unit we test, its start bit tells them apart), and every
+ * such mark is cleared before the order is done.
  */
 #include "buddy.h"
 
@@ -34,13 +35,13 @@ void buddy_arena_init(const struct vmma_context *ctx, struct buddy_lists *l, siz
 void *buddy_split_alloc(const struct vmma_context *ctx, struct buddy_lists *l,
                         unsigned k, unsigned *poisoned, int *corrupt)
 {
-    uint32_t above = ~((2u << k) - 1u);
-    uint32_t m;
-    while ((m = l->nonempty & above) != 0) {
-        unsigned j = (unsigned)__builtin_ctz(m);
+    for (unsigned j = k + 1; j <= ctx->max_order; j++) {
+        if (!l->head[j])
+            continue;
         char *p = buddy_pop(l, j, poisoned, unit_bytes(ctx, j));
         if (!p) {
             *corrupt = 1;
+            j = k;                           /* list j is gone: look again */
             continue;
         }
         while (j > k) {
@@ -76,9 +77,8 @@ static void cut_list(struct buddy_lists *l, unsigned k, struct buddy_free *last,
         track_close(last, BUDDY_HEADER_BYTES);
     } else {
         l->head[k] = NULL;
-        l->nonempty &= ~(1u << k);
     }
-    l->cached_blocks -= l->count[k] - kept;
+    l->lost_bytes += (l->count[k] - kept) * bytes;
     cnt_sub(&l->free_bytes, (l->count[k] - kept) * bytes);
     l->count[k] = kept;
 }
@@ -95,7 +95,7 @@ static void mark_list(const struct vmma_context *ctx, struct buddy_lists *l, uns
             return;
         }
         locate(ctx, b, &a, &i);
-        bit_set(arena_end_map(ctx, a), i);
+        map_set(arena_end_map(ctx, a), i);
         last = b;
         b = next;
         n++;
@@ -130,8 +130,6 @@ static size_t merge_list(const struct vmma_context *ctx, struct buddy_lists *l, 
     size_t bytes = unit_bytes(ctx, k), merged = 0;
     struct buddy_free *b = l->head[k], *next;
     l->head[k] = NULL;
-    l->nonempty &= ~(1u << k);
-    l->cached_blocks -= l->count[k];
     cnt_sub(&l->free_bytes, l->count[k] * bytes);
     l->count[k] = 0;
     for (; b; b = next) {
@@ -140,18 +138,21 @@ static size_t merge_list(const struct vmma_context *ctx, struct buddy_lists *l, 
         read_header(b, k, &next, &pb);          /* validated by mark_list */
         locate(ctx, b, &a, &i);
         uint64_t *marks = arena_end_map(ctx, a);
-        if (!bit_test(marks, i))
+        if (!map_test(marks, i))
             continue;                           /* absorbed by its lower buddy */
         size_t j = i ^ ((size_t)1 << k);
-        if (!bit_test(marks, j)) {
-            bit_clear(marks, i);
+        /* j is a block's start; it is a marked free block unless a live
+         * block starts there (only a live order-0 block can have its end
+         * bit on a buddy's start unit) */
+        if (!map_test(marks, j) || map_test(arena_start_map(ctx, a), j)) {
+            map_clear(marks, i);
             buddy_push(l, b, k, pb, bytes);
             continue;
         }
         if (j < i)
             continue;                           /* the lower buddy will merge us */
-        bit_clear(marks, i);
-        bit_clear(marks, j);
+        map_clear(marks, i);
+        map_clear(marks, j);
         struct buddy_free *unused;
         read_header((struct buddy_free *)((char *)b + bytes), k, &unused, &pj);
         buddy_push(l, b, k + 1, pb && pj, bytes << 1);
@@ -170,7 +171,7 @@ void buddy_coalesce(const struct vmma_context *ctx, struct buddy_lists *l)
         if (merged)
             poison_merged(ctx, l, k, merged);
     }
-    l->dirty_blocks = 0;
+    l->cached_after_pass = buddy_cached_blocks(l);
 }
 
 int buddy_find_live(const struct vmma_context *ctx, size_t a, size_t i,
@@ -178,11 +179,11 @@ int buddy_find_live(const struct vmma_context *ctx, size_t a, size_t i,
 {
     const uint64_t *smap = arena_start_map(ctx, a);
     size_t w = i >> 6;
-    uint64_t x = smap[w] & (~(uint64_t)0 >> (63 - (i & 63)));
+    uint64_t x = map_word(smap, w) & (~(uint64_t)0 >> (63 - (i & 63)));
     while (!x) {
         if (w == 0)
             return 0;
-        x = smap[--w];
+        x = map_word(smap, --w);
     }
     size_t s = (w << 6) + (size_t)(63 - __builtin_clzll(x));
     unsigned k = buddy_live_order(arena_end_map(ctx, a), s, ctx->map_words);
@@ -201,7 +202,7 @@ int buddy_walk(const struct vmma_context *ctx, size_t a,
     const uint64_t *emap = arena_end_map(ctx, a);
     char *base = arena_addr(ctx, a);
     for (size_t w = 0; w < ctx->map_words; w++) {
-        uint64_t x = smap[w];
+        uint64_t x = map_word(smap, w);
         while (x) {
             size_t i = (w << 6) + (size_t)__builtin_ctzll(x);
             x &= x - 1;

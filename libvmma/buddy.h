@@ -46,33 +46,51 @@ static inline void bit_clear(uint64_t *map, size_t i)
     map[i >> 6] &= ~((uint64_t)1 << (i & 63));
 }
 
+/* The two maps of an arena are interleaved word by word (start word w at
+ * [2w], end word w at [2w+1]) so that a small block's two bits share one
+ * cache line: map_* take a map pointer (start map = base, end map =
+ * base + 1) and step by two words. */
+static inline uint64_t map_word(const uint64_t *map, size_t w) { return map[w << 1]; }
+static inline int map_test(const uint64_t *map, size_t i)
+{
+    return (int)((map[(i >> 6) << 1] >> (i & 63)) & 1u);
+}
+static inline void map_set(uint64_t *map, size_t i)
+{
+    map[(i >> 6) << 1] |= (uint64_t)1 << (i & 63);
+}
+static inline void map_clear(uint64_t *map, size_t i)
+{
+    map[(i >> 6) << 1] &= ~((uint64_t)1 << (i & 63));
+}
+
 /* Order of the live block that starts at unit i (its start bit is set). */
 static inline unsigned buddy_live_order(const uint64_t *end, size_t i, size_t words)
 {
     size_t w = i >> 6;
-    uint64_t x = end[w] >> (i & 63);
+    uint64_t x = map_word(end, w) >> (i & 63);
     size_t len;
     if (VMMA_LIKELY(x != 0)) {
         len = (size_t)__builtin_ctzll(x) + 1;
     } else {
-        for (w++; w < words && end[w] == 0; w++)
+        for (w++; w < words && map_word(end, w) == 0; w++)
             ;
         if (w == words)
             return UINT32_MAX >> 1;       /* corrupt maps; callers check */
-        len = (w << 6) + (size_t)__builtin_ctzll(end[w]) - i + 1;
+        len = (w << 6) + (size_t)__builtin_ctzll(map_word(end, w)) - i + 1;
     }
     return (unsigned)__builtin_ctzll((unsigned long long)len);
 }
 
 static inline void buddy_mark_live(uint64_t *start, uint64_t *end, size_t i, unsigned k)
 {
-    bit_set(start, i);
-    bit_set(end, i + ((size_t)1 << k) - 1);
+    map_set(start, i);
+    map_set(end, i + ((size_t)1 << k) - 1);
 }
 static inline void buddy_mark_dead(uint64_t *start, uint64_t *end, size_t i, unsigned k)
 {
-    bit_clear(start, i);
-    bit_clear(end, i + ((size_t)1 << k) - 1);
+    map_clear(start, i);
+    map_clear(end, i + ((size_t)1 << k) - 1);
 }
 
 /* ---- free-block headers and lists ----------------------------------- */
@@ -97,9 +115,7 @@ static inline void buddy_push(struct buddy_lists *l, void *p, unsigned k,
     b->meta = buddy_meta(b->next, k, poisoned);
     track_close(b, BUDDY_HEADER_BYTES);
     l->head[k] = b;
-    l->nonempty |= 1u << k;
     l->count[k]++;
-    l->cached_blocks++;
     cnt_add(&l->free_bytes, bytes);
 }
 
@@ -108,8 +124,7 @@ static inline void buddy_push(struct buddy_lists *l, void *p, unsigned k,
 static inline void buddy_drop_list(struct buddy_lists *l, unsigned k, size_t bytes)
 {
     l->head[k] = NULL;
-    l->nonempty &= ~(1u << k);
-    l->cached_blocks -= l->count[k];
+    l->lost_bytes += l->count[k] * bytes;
     cnt_sub(&l->free_bytes, l->count[k] * bytes);
     l->count[k] = 0;
 }
@@ -131,13 +146,19 @@ static inline void *buddy_pop(struct buddy_lists *l, unsigned k, unsigned *poiso
         return NULL;
     }
     l->head[k] = next;
-    if (!next)
-        l->nonempty &= ~(1u << k);
     l->count[k]--;
-    l->cached_blocks--;
     cnt_sub(&l->free_bytes, bytes);
     *poisoned = (meta & BUDDY_META_POISON) != 0;
     return b;
+}
+
+/* Blocks on all the lists. */
+static inline size_t buddy_cached_blocks(const struct buddy_lists *l)
+{
+    size_t n = 0;
+    for (unsigned k = 0; k < VMMA_BUDDY_ORDERS; k++)
+        n += l->count[k];
+    return n;
 }
 
 /* ---- out of line (buddy.c) ------------------------------------------ */

@@ -132,6 +132,7 @@ static void init_context(struct vmma_context *ctx, char *mem, const struct layou
     ctx->magic = VMMA_CONTEXT_MAGIC;
     ctx->base = mem + L->first;
     ctx->arena_count = L->arenas;
+    ctx->arena_bytes = L->arenas * bs;
     ctx->block_size = bs;
     ctx->arena_shift = log2_floor(bs);
     ctx->alignment = align;
@@ -243,8 +244,11 @@ int vmma_set_flags(vmma_context *ctx, unsigned flags)
 #endif
     unsigned have = ctx_flags(ctx);
     int busy = ((want ^ have) & VMMA_FIXED_WHILE_CLIENTS) && ctx->clients;
-    if (!busy)
+    if (!busy) {
         atomic_store_explicit(&ctx->flags, want, memory_order_relaxed);
+        for (struct vmma_client *c = ctx->clients; c; c = c->next_client)
+            atomic_store_explicit(&c->slow, client_slow_bits(want), memory_order_relaxed);
+    }
 #ifdef VMMA_HAVE_THREAD_SAFE
     if (locked)
         pthread_mutex_unlock(&ctx->pool_lock);

@@ -85,26 +85,40 @@ struct buddy_free {
 /* The free lists of one buddy allocator (they may span several arenas). */
 struct buddy_lists {
     struct buddy_free *head[VMMA_BUDDY_ORDERS];   /* free lists by order */
-    uint32_t nonempty;           /* bit k set iff head[k] != NULL */
     uint32_t count[VMMA_BUDDY_ORDERS];            /* blocks on each list */
-    size_t cached_blocks;        /* blocks on the free lists */
-    size_t dirty_blocks;         /* blocks freed since the last coalescing pass */
     _Atomic size_t free_bytes;   /* bytes on the free lists */
+    size_t lost_bytes;           /* bytes of lists dropped as corrupt */
+    size_t cached_after_pass;    /* blocks on the lists after the last coalescing */
 };
 
+/* Features that send a client's allocations and frees down the slow path;
+ * VMMA_SLOW_TRACKING when a tool (Valgrind, ASan) watches the blocks. */
+#define VMMA_SLOW_FEATURES (VMMA_FEATURE_ZERO_FILL | VMMA_FEATURE_STATISTICS | \
+                            VMMA_FEATURE_POISON | VMMA_FEATURE_LIMITS)
+#define VMMA_SLOW_TRACKING 0x80000000u
+
 struct vmma_client {
+    /* hot: read by every alloc and free */
     uint64_t magic;
-    struct vmma_context *ctx;
-    struct buddy_lists lists;
-    uint32_t arena_list;         /* first arena of the client, or ARENA_NONE */
+    _Atomic unsigned slow;       /* VMMA_SLOW_* bits: take the slow path */
     int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
+    char *base;                  /* copies of the context's geometry */
+    uint64_t *bits;
+    unsigned arena_shift, align_shift;
+    size_t map_stride;           /* words of bitmaps per arena */
+    size_t block_size;
+    struct buddy_lists lists;
+    /* cold */
+    struct vmma_context *ctx;
+    uint32_t arena_list;         /* first arena of the client, or ARENA_NONE */
     size_t limit;                /* 0 = unlimited */
     /* counters written under the client's lock, read by anyone (relaxed) */
-    _Atomic size_t used;         /* bytes in live blocks, rounded */
+    _Atomic size_t buddy_arenas; /* BUDDY arenas held */
+    _Atomic size_t large_bytes;  /* bytes in LARGE runs */
+    _Atomic size_t arenas;       /* arenas held (buddy + large runs) */
     _Atomic size_t requested;
     _Atomic size_t alloc_count;
     _Atomic size_t free_count;
-    _Atomic size_t arenas;       /* arenas held (buddy + large runs) */
     struct vmma_client *next_client, *prev_client;   /* context's list / free records */
 #ifdef VMMA_HAVE_THREAD_SAFE
     pthread_mutex_t lock;
@@ -112,8 +126,12 @@ struct vmma_client {
 };
 
 struct vmma_context {
+    /* hot: read by every free */
     uint64_t magic;
     char *base;                  /* arena 0 */
+    size_t arena_bytes;          /* arena_count << arena_shift */
+    struct vmma_arena *arenas;
+    /* geometry */
     size_t arena_count;
     size_t block_size;
     unsigned arena_shift;        /* log2(block_size) */
@@ -121,8 +139,7 @@ struct vmma_context {
     unsigned align_shift;        /* log2(alignment) */
     unsigned max_order;          /* arena_shift - align_shift */
     size_t map_words;            /* 64-bit words in one arena bitmap */
-    struct vmma_arena *arenas;
-    uint64_t *bits;              /* 2 * map_words per arena: start map, end map */
+    uint64_t *bits;              /* 2 * map_words per arena: start and end maps, interleaved */
     uint64_t *pool_map;          /* bit a set iff arena a is FREE */
     size_t pool_words;
     size_t pool_hint;            /* lowest word that may hold a free arena */
@@ -207,6 +224,11 @@ static inline void pool_unlock(struct vmma_context *ctx)
 #endif
 }
 
+static inline int client_valid(const struct vmma_client *c)
+{
+    return c && c->magic == VMMA_CLIENT_MAGIC;
+}
+
 /* ---- geometry ------------------------------------------------------- */
 
 static inline unsigned log2_floor(size_t x)
@@ -226,16 +248,17 @@ static inline uint64_t *arena_start_map(const struct vmma_context *ctx, size_t a
     return ctx->bits + a * 2 * ctx->map_words;
 }
 
+/* The end map is interleaved with the start map (buddy.h, map_*). */
 static inline uint64_t *arena_end_map(const struct vmma_context *ctx, size_t a)
 {
-    return ctx->bits + a * 2 * ctx->map_words + ctx->map_words;
+    return ctx->bits + a * 2 * ctx->map_words + 1;
 }
 
 /* Offset of p from arena 0, or SIZE_MAX when p is outside every arena. */
 static inline size_t ctx_offset(const struct vmma_context *ctx, const void *p)
 {
     size_t off = (size_t)((uintptr_t)p - (uintptr_t)ctx->base);
-    return off < (ctx->arena_count << ctx->arena_shift) ? off : SIZE_MAX;
+    return off < ctx->arena_bytes ? off : SIZE_MAX;
 }
 
 /* Smallest order whose block holds `size` bytes (may exceed max_order). */
@@ -262,6 +285,8 @@ VMMA_HIDDEN void client_arena_link(struct vmma_client *c, size_t a);
 VMMA_HIDDEN void client_arena_unlink(struct vmma_client *c, size_t a);
 VMMA_HIDDEN void client_release_all(struct vmma_client *c);
 VMMA_HIDDEN size_t client_block_usable(const struct vmma_context *ctx, void *p, unsigned k);
+VMMA_HIDDEN size_t client_used(const struct vmma_client *c);
+VMMA_HIDDEN unsigned client_slow_bits(unsigned ctx_flags);
 
 /* poison.c */
 #define VMMA_POISON_BYTE 0xdb

@@ -19,7 +19,7 @@ int vmma_get_client_stats(const vmma_client *cc, vmma_stats *out)
     out->total_size = out->arena_count << ctx->arena_shift;
     out->admin_size = ctx->record_size;
     out->free_size = cnt_get(&c->lists.free_bytes);
-    out->used_size = cnt_get(&c->used);
+    out->used_size = client_used(c);
     out->requested_size = cnt_get(&c->requested);
     out->client_count = 1;
     out->alloc_count = cnt_get(&c->alloc_count);
@@ -42,7 +42,7 @@ int vmma_get_context_stats(const vmma_context *cctx, vmma_stats *out)
     out->alloc_count = cnt_get(&ctx->retired_allocs);
     out->free_count = cnt_get(&ctx->retired_frees);
     for (const struct vmma_client *c = ctx->clients; c; c = c->next_client) {
-        out->used_size += cnt_get(&c->used);
+        out->used_size += client_used(c);
         out->requested_size += cnt_get(&c->requested);
         out->alloc_count += cnt_get(&c->alloc_count);
         out->free_count += cnt_get(&c->free_count);
