@@ -113,7 +113,7 @@ static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
 /* A word that may point into an object: keep that object alive. Objects
  * in a space being evacuated are not pinned yet (issue 5): they are traced
  * and copied, so only non-moving spaces honour conservative words fully. */
-static void trace_conservative(mmtk_visitor *v, void *word)
+void gc_trace_conservative(mmtk_visitor *v, void *word)
 {
     mmtk *heap = v->worker->heap;
     space *s = gc_space_of(heap, word);
@@ -211,7 +211,7 @@ static void workers_prepare(mmtk *heap)
         memset(w, 0, sizeof *w);
         w->heap = heap;
         w->visitor.slot = trace_slot;
-        w->visitor.conservative = trace_conservative;
+        w->visitor.conservative = gc_trace_conservative;
         w->visitor.worker = w;
         if (heap->plan->worker_init)
             heap->plan->worker_init(heap, w);

@@ -172,6 +172,8 @@ void gc_enqueue(gc_worker *w, mmtk_object obj);
 /* Run one closure job (roots, closure, weak, finalize) with the spaces'
  * current trace ops; see plan_ops.after_closure. */
 void gc_trace(struct mmtk *heap);
+/* The default conservative visit: trace the object a word points into. */
+void gc_trace_conservative(mmtk_visitor *v, void *word);
 /* Trace an object from outside a slot (finalizers): its new address. */
 mmtk_object gc_trace_object(gc_worker *w, mmtk_object obj);
 space *gc_space_of(struct mmtk *heap, const void *obj);
