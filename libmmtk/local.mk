@@ -33,3 +33,9 @@ tests_test_mmtk_threads_SOURCES = tests/test_mmtk_threads.c tests/testvm.c
 tests_test_mmtk_threads_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_test_mmtk_threads_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
 tests_test_mmtk_threads_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
+
+## Benchmark: GCBench-style and binary-trees on every plan and Boehm GC.
+BENCH_PROGS += bench/bench_gc
+bench_bench_gc_SOURCES = bench/bench_gc.c
+bench_bench_gc_CFLAGS = $(AM_CFLAGS) $(BDWGC_CFLAGS)
+bench_bench_gc_LDADD = libmmtk.la libvmma.la $(BDWGC_LIBS)

@@ -85,6 +85,7 @@ struct mmtk_mutator {
     allocator *sem[MMTK_SEMANTICS];   /* hot: allocator per semantics */
     struct mmtk *heap;
     int stress;                       /* take the counting path in mmtk_alloc */
+    void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
     uint64_t objects, bytes;          /* written by the owner only (relaxed) */
     uint64_t magic;
     void *tls;

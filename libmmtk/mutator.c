@@ -111,6 +111,7 @@ mmtk_mutator *mmtk_bind_mutator(mmtk *heap, void *tls)
     m->tls = tls;
     m->thread = pthread_self();
     m->stress = heap->stress_factor != 0;
+    m->write_post = heap->plan->write_post;
     pthread_mutex_lock(&heap->stw_lock);
     while (heap->stop_requested)
         pthread_cond_wait(&heap->stw_cond, &heap->stw_lock);
@@ -227,19 +228,19 @@ void *mmtk_alloc(mmtk_mutator *m, size_t size, size_t align, ptrdiff_t offset, i
         return NULL;
     }
     size = alloc_round_size(size ? size : 1);
-    if (align <= GRANULE_BYTES) {
-        if (align > 1 && offset % (ptrdiff_t)align != 0) {
+    if (MMTK_LIKELY(align <= GRANULE_BYTES)) {
+        if (MMTK_UNLIKELY(align > 1 && ((uintptr_t)offset & (align - 1)) != 0)) {
             errno = EINVAL;
             return NULL;
         }
         align = GRANULE_BYTES;
         offset = 0;
     } else {
-        if (offset % (ptrdiff_t)GRANULE_BYTES != 0) {
+        if ((uintptr_t)offset & (GRANULE_BYTES - 1)) {
             errno = EINVAL;   /* objects start on granules */
             return NULL;
         }
-        offset = ((offset % (ptrdiff_t)align) + (ptrdiff_t)align) % (ptrdiff_t)align;
+        offset = (ptrdiff_t)((uintptr_t)offset & (align - 1));
     }
     if (MMTK_LIKELY(!m->stress)) {
         void *p = alloc_bump(m->sem[semantics], size, align, offset);
@@ -268,6 +269,8 @@ void mmtk_post_alloc(mmtk_mutator *m, mmtk_object object, size_t size, int seman
 /* ---------------------------------------------------------------- */
 /* Barriers and collection requests                                   */
 
+/* The plan's barrier is cached in the mutator (m->write_post, NULL for
+ * none), so a store without a barrier is one test and one store. */
 void mmtk_object_reference_write_pre(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target)
 {
     (void)m;
@@ -278,17 +281,17 @@ void mmtk_object_reference_write_pre(mmtk_mutator *m, mmtk_object src, mmtk_obje
 
 void mmtk_object_reference_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target)
 {
-    if (mutator_ok(m) && m->heap->plan->write_post)
-        m->heap->plan->write_post(m, src, slot, target);
+    if (m && m->write_post)
+        m->write_post(m, src, slot, target);
 }
 
 void mmtk_object_reference_write(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target)
 {
-    if (!slot)
+    if (MMTK_UNLIKELY(!slot))
         return;
-    mmtk_object_reference_write_pre(m, src, slot, target);
     *slot = target;
-    mmtk_object_reference_write_post(m, src, slot, target);
+    if (m && m->write_post)
+        m->write_post(m, src, slot, target);
 }
 
 void mmtk_handle_user_collection_request(mmtk *heap, void *tls)

@@ -36,7 +36,12 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     void *to = alloc_bump(a, size, GRANULE_BYTES, 0);
     if (!to)
         to = a->ops->alloc(a, size, GRANULE_BYTES, 0);
-    memcpy(to, obj, size);
+    if (size <= 64) {   /* most objects: a few words, no call */
+        for (size_t i = 0; i < size / sizeof(uint64_t); i++)
+            ((uint64_t *)to)[i] = ((const uint64_t *)obj)[i];
+    } else {
+        memcpy(to, obj, size);
+    }
     if (heap->binding.post_copy)
         heap->binding.post_copy(heap->vm, obj, to);
     *(mmtk_object *)obj = to;

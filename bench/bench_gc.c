@@ -1,0 +1,367 @@
+/*
+ * bench_gc.c — GCBench-style and binary-trees workloads on every libmmtk
+ * plan and on Boehm GC, one child process per configuration so that peak
+ * RSS (getrusage maxrss) is per configuration. Prints one table: wall time,
+ * collections, max pause, peak RSS.
+ *
+ * Objects (libmmtk side): a header word (size << 8 | reference count), then
+ * the reference fields, then data. Roots are a shadow stack of slots. Every
+ * reference store goes through mmtk_object_reference_write.
+ * Usage: bench_gc [depth-reduction [plan workload]]  (0 = full size; BENCH_GC_QUICK=1
+ * means 4); with a plan and workload, runs that one in-process (profiling).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <mmtk.h>
+#ifdef HAVE_BDWGC
+#include <gc/gc.h>
+#endif
+
+typedef struct node {
+    uint64_t hdr;
+    struct node *left, *right;
+    int64_t i, j;
+} node;
+
+typedef struct darray {
+    uint64_t hdr;
+    double d[];
+} darray;
+
+#define HDR(size, nrefs) (((uint64_t)(size) << 8) | (nrefs))
+
+/* ---------------------------------------------------------------- */
+/* Back ends                                                          */
+
+typedef struct backend {
+    const char *name;
+    node *(*new_node)(void);
+    darray *(*new_array)(size_t n);
+    void (*set)(node *src, node **slot, node *val);
+    uint64_t (*collections)(void);
+    double (*max_pause_ms)(void);
+} backend;
+
+/* A shadow stack of roots, scanned by the libmmtk binding. */
+#define MAX_ROOTS 1024
+static void *roots[MAX_ROOTS];
+static int nroots;
+#define PUSH(p) (roots[nroots++] = (p), nroots - 1)
+#define ROOT(i) ((node *)roots[i])
+#define POP(n) (nroots -= (n))
+
+static mmtk *heap;
+static mmtk_mutator *mut;
+
+static size_t b_size(void *vm, mmtk_object o)
+{
+    (void)vm;
+    return (size_t)(*(uint64_t *)o >> 8);
+}
+
+static void b_scan(void *vm, mmtk_object o, mmtk_visitor *v)
+{
+    (void)vm;
+    uint64_t h = *(uint64_t *)o;
+    mmtk_object *f = (mmtk_object *)((char *)o + 8);
+    for (unsigned k = 0; k < (h & 0xff); k++)
+        mmtk_visit_slot(v, &f[k]);
+}
+
+static void b_roots(void *vm, mmtk_visitor *v)
+{
+    (void)vm;
+    for (int k = 0; k < nroots; k++)
+        mmtk_visit_slot(v, (mmtk_object *)&roots[k]);
+}
+
+static node *m_node(void)
+{
+    node *n = mmtk_alloc(mut, sizeof(node), 8, 0, MMTK_ALLOC_DEFAULT);
+    if (!n) {
+        fprintf(stderr, "bench_gc: out of memory\n");
+        exit(3);
+    }
+    n->hdr = HDR(sizeof(node), 2);
+    mmtk_post_alloc(mut, n, sizeof(node), MMTK_ALLOC_DEFAULT);
+    return n;
+}
+
+static darray *m_array(size_t n)
+{
+    size_t bytes = sizeof(darray) + n * sizeof(double);
+    darray *a = mmtk_alloc(mut, bytes, 8, 0, MMTK_ALLOC_DEFAULT);
+    if (!a) {
+        fprintf(stderr, "bench_gc: out of memory\n");
+        exit(3);
+    }
+    a->hdr = HDR(bytes, 0);
+    mmtk_post_alloc(mut, a, bytes, MMTK_ALLOC_DEFAULT);
+    return a;
+}
+
+static void m_set(node *src, node **slot, node *val)
+{
+    mmtk_object_reference_write(mut, src, (mmtk_object *)slot, val);
+}
+
+static uint64_t m_collections(void)
+{
+    mmtk_stats s;
+    mmtk_get_stats(heap, &s);
+    return s.collections;
+}
+
+static double m_max_pause(void)
+{
+    mmtk_stats s;
+    mmtk_get_stats(heap, &s);
+    return (double)s.pause_ns_max / 1e6;
+}
+
+static int mmtk_setup(const char *plan, const char *heap_size)
+{
+    mmtk_builder *b = mmtk_builder_new();
+    if (mmtk_builder_set_option(b, "plan", plan) || mmtk_builder_set_option(b, "heap_size", heap_size))
+        return 1;
+    mmtk_builder_read_env(b);
+    mmtk_vm_binding binding = { .object_size = b_size, .scan_object = b_scan, .scan_roots = b_roots };
+    heap = mmtk_init(b, &binding, NULL);
+    mmtk_builder_free(b);
+    if (!heap)
+        return 1;
+    mmtk_initialize_collection(heap, NULL);
+    mut = mmtk_bind_mutator(heap, NULL);
+    return mut == NULL;
+}
+
+static const backend mmtk_backend = { "mmtk", m_node, m_array, m_set, m_collections, m_max_pause };
+
+#ifdef HAVE_BDWGC
+static double bdw_pause_max;
+static struct timespec bdw_t0;
+static void bdw_event(GC_EventType e)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (e == GC_EVENT_START) {
+        bdw_t0 = t;
+    } else if (e == GC_EVENT_END) {
+        double ms = (double)(t.tv_sec - bdw_t0.tv_sec) * 1e3 + (double)(t.tv_nsec - bdw_t0.tv_nsec) / 1e6;
+        if (ms > bdw_pause_max)
+            bdw_pause_max = ms;
+    }
+}
+static node *g_node(void)
+{
+    node *n = GC_MALLOC(sizeof(node));
+    n->hdr = HDR(sizeof(node), 2);
+    return n;
+}
+static darray *g_array(size_t n)
+{
+    darray *a = GC_MALLOC_ATOMIC(sizeof(darray) + n * sizeof(double));
+    memset(a, 0, sizeof(darray) + n * sizeof(double));
+    return a;
+}
+static void g_set(node *src, node **slot, node *val)
+{
+    (void)src;
+    *slot = val;
+}
+static uint64_t g_collections(void)
+{
+    return GC_get_gc_no();
+}
+static double g_max_pause(void)
+{
+    return bdw_pause_max;
+}
+static const backend bdw_backend = { "bdwgc", g_node, g_array, g_set, g_collections, g_max_pause };
+#endif
+
+/* ---------------------------------------------------------------- */
+/* Workloads                                                          */
+
+static const backend *B;
+
+/* GCBench (after Ellis, Kovac, Boehm): trees built top-down and bottom-up
+ * beside a long-lived tree and a large array of doubles. */
+static int tree_size(int d)
+{
+    return (1 << (d + 1)) - 1;
+}
+
+static void populate(int depth, int slot)
+{
+    if (depth <= 0)
+        return;
+    depth--;
+    node *l = B->new_node();
+    B->set(ROOT(slot), &ROOT(slot)->left, l);
+    node *r = B->new_node();
+    B->set(ROOT(slot), &ROOT(slot)->right, r);
+    int s = PUSH(ROOT(slot)->left);
+    populate(depth, s);
+    roots[s] = ROOT(slot)->right;
+    populate(depth, s);
+    POP(1);
+}
+
+static node *make_tree(int depth)
+{
+    if (depth <= 0)
+        return B->new_node();
+    int l = PUSH(make_tree(depth - 1));
+    int r = PUSH(make_tree(depth - 1));
+    node *n = B->new_node();
+    B->set(n, &n->left, ROOT(l));
+    B->set(n, &n->right, ROOT(r));
+    POP(2);
+    return n;
+}
+
+static long check_tree(node *n)
+{
+    return n->left ? 1 + check_tree(n->left) + check_tree(n->right) : 1;
+}
+
+static int gcbench(int scale)
+{
+    const int stretch = 18 - scale, long_lived = 16 - scale, min_d = 4, max_d = 16 - scale;
+    (void)make_tree(stretch);
+    int ll = PUSH(B->new_node());
+    populate(long_lived, ll);
+    int arr = PUSH(B->new_array(500000 >> scale));
+    for (int d = min_d; d <= max_d; d += 2) {
+        int iters = 2 * tree_size(stretch) / tree_size(d);
+        for (int k = 0; k < iters; k++) {
+            int t = PUSH(B->new_node());
+            populate(d, t);
+            POP(1);
+            (void)make_tree(d);
+        }
+    }
+    int ok = check_tree(ROOT(ll)) == tree_size(long_lived) && ((darray *)roots[arr]) != NULL;
+    POP(2);
+    return ok;
+}
+
+/* binary-trees (benchmarks game shape): a stretch tree, a long-lived tree,
+ * then many short-lived trees of every depth. */
+static int binary_trees(int scale)
+{
+    const int max_d = 18 - scale, min_d = 4;
+    long c = check_tree(make_tree(max_d + 1));
+    int ll = PUSH(make_tree(max_d));
+    long total = c;
+    for (int d = min_d; d <= max_d; d += 2) {
+        long iters = 1L << (max_d - d + min_d);
+        for (long k = 0; k < iters; k++)
+            total += check_tree(make_tree(d));
+    }
+    int ok = check_tree(ROOT(ll)) == tree_size(max_d);
+    POP(1);
+    return ok && total > 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* Driver: one child per configuration                                */
+
+typedef struct result {
+    int ok;
+    double seconds, max_pause_ms;
+    uint64_t collections;
+} result;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int run_child(const char *plan, int workload, int scale, int fd)
+{
+    result r = { 0, 0, 0, 0 };
+    if (!strcmp(plan, "BoehmGC")) {
+#ifdef HAVE_BDWGC
+        GC_INIT();
+        GC_set_on_collection_event(bdw_event);
+        B = &bdw_backend;
+#else
+        return 1;
+#endif
+    } else {
+        if (mmtk_setup(plan, strcmp(plan, "NoGC") ? "64M" : "6G"))
+            return 2;
+        B = &mmtk_backend;
+    }
+    double t0 = now();
+    r.ok = workload == 0 ? gcbench(scale) : binary_trees(scale);
+    r.seconds = now() - t0;
+    r.collections = B->collections();
+    r.max_pause_ms = B->max_pause_ms();
+    if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
+        return 4;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int scale = argc > 1 ? atoi(argv[1]) : 0;
+    if (getenv("BENCH_GC_QUICK"))
+        scale = 4;
+    const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace",
+#ifdef HAVE_BDWGC
+                            "BoehmGC",
+#endif
+    };
+    const char *workloads[] = { "GCBench", "binary-trees" };
+    if (argc > 3) {   /* one configuration in this process (for profilers) */
+        int w = !strcmp(argv[3], "binary-trees");
+        return run_child(argv[2], w, scale, 1) ? 1 : 0;
+    }
+    printf("bench_gc: depth scale -%d, libmmtk heaps 64 MiB (NoGC 6 GiB), Boehm GC default heap\n", scale);
+    printf("%-13s %-10s %9s %6s %13s %13s %s\n", "workload", "plan", "time_s", "GCs", "max_pause_ms",
+           "peak_rss_MiB", "ok");
+    for (int w = 0; w < 2; w++) {
+        for (size_t p = 0; p < sizeof plans / sizeof plans[0]; p++) {
+            int fds[2];
+            if (pipe(fds))
+                return 1;
+            fflush(stdout);
+            pid_t pid = fork();
+            if (pid == 0) {
+                close(fds[0]);
+                _exit(run_child(plans[p], w, scale, fds[1]));
+            }
+            close(fds[1]);
+            result r;
+            ssize_t got = read(fds[0], &r, sizeof r);
+            close(fds[0]);
+            int status;
+            struct rusage ru;
+            wait4(pid, &status, 0, &ru);
+            if (got != (ssize_t)sizeof r) {
+                printf("%-13s %-10s %9s (failed: status %d)\n", workloads[w], plans[p], "-", status);
+                continue;
+            }
+            printf("%-13s %-10s %9.3f %6llu %13.2f %13.1f %s\n", workloads[w], plans[p], r.seconds,
+                   (unsigned long long)r.collections, r.max_pause_ms, (double)ru.ru_maxrss / 1024.0,
+                   r.ok ? "yes" : "NO");
+        }
+    }
+    return 0;
+}
