@@ -280,6 +280,7 @@ static void test_single_worker_starts_no_thread(void)
     CU_ASSERT_EQUAL(sched_pool_threads(), 0);
     for (int b = 0; b < SCHED_BUCKETS; b++)
         world_push(w, NULL, -1, b, mix64((uint64_t)b), 0);
+    w->fanout = 3;
     w->reopen_rounds = 1;
     sched_run(&w->job);
     world_check(w);
