@@ -110,9 +110,8 @@ static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
         *slot = moved;
 }
 
-/* A word that may point into an object: keep that object alive. Objects
- * in a space being evacuated are not pinned yet (issue 5): they are traced
- * and copied, so only non-moving spaces honour conservative words fully. */
+/* A word that may point into an object: keep that object alive and in
+ * place for this collection (trace_pinned). */
 void gc_trace_conservative(mmtk_visitor *v, void *word)
 {
     mmtk *heap = v->worker->heap;
@@ -124,7 +123,7 @@ void gc_trace_conservative(mmtk_visitor *v, void *word)
     }
     mmtk_object obj = s->ops->find_object(s, word);
     if (obj)
-        s->ops->trace(s, v->worker, obj);
+        (s->ops->trace_pinned ? s->ops->trace_pinned : s->ops->trace)(s, v->worker, obj);
 }
 
 static gc_worker *worker_of(sched_worker *sw)
@@ -163,13 +162,65 @@ static void trace_packet_run(sched_packet *packet, sched_worker *sw)
     }
 }
 
+/* GC-scoped arrays (roots, pins): from the client, freed at the end. */
+static void gc_vec_push(mmtk *heap, void ***arr, size_t *n, size_t *cap, void *item)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 256;
+        void **fresh = heap_mem_alloc_gc(heap, ncap * sizeof *fresh, 16);
+        if (*arr) {
+            memcpy(fresh, *arr, *n * sizeof *fresh);
+            heap_mem_free(heap, *arr);
+        }
+        *arr = fresh;
+        *cap = ncap;
+    }
+    (*arr)[(*n)++] = item;
+}
+
+void gc_note_transient_pin(mmtk *heap, mmtk_object obj)
+{
+    pthread_mutex_lock(&heap->packet_lock);
+    gc_vec_push(heap, (void ***)&heap->pins, &heap->npins, &heap->pins_cap, obj);
+    pthread_mutex_unlock(&heap->packet_lock);
+}
+
+/* After release: drop this collection's transient pins and root list. */
+static void gc_free_scratch(mmtk *heap)
+{
+    for (size_t i = 0; i < heap->npins; i++)
+        meta_clear_atomic(heap->pins[i], META_PIN);
+    if (heap->pins)
+        heap_mem_free(heap, heap->pins);
+    if (heap->root_slots)
+        heap_mem_free(heap, heap->root_slots);
+    heap->pins = NULL;
+    heap->root_slots = NULL;
+    heap->npins = heap->pins_cap = heap->nroot_slots = heap->root_slots_cap = 0;
+}
+
+static void record_root_slot(mmtk_visitor *v, mmtk_object *slot)
+{
+    mmtk *heap = v->worker->heap;
+    if (*slot)
+        gc_vec_push(heap, (void ***)&heap->root_slots, &heap->nroot_slots, &heap->root_slots_cap, slot);
+}
+
+/* Roots: conservative words first (they pin what they point into), then
+ * the precise slots, recorded meanwhile: so no object a conservative word
+ * points into has been moved by a precise slot before it was pinned. */
 static void roots_packet_run(sched_packet *packet, sched_worker *sw)
 {
     (void)packet;
     gc_worker *w = worker_of(sw);
     mmtk *heap = w->heap;
-    heap->binding.scan_roots(heap->vm, &w->visitor);
-    refs_scan_roots(heap, &w->visitor);
+    mmtk_visitor rv = w->visitor;
+    rv.slot = record_root_slot;
+    heap->nroot_slots = 0;   /* a plan may trace twice (gc_trace) */
+    heap->binding.scan_roots(heap->vm, &rv);
+    refs_scan_roots(heap, &rv);
+    for (size_t i = 0; i < heap->nroot_slots; i++)
+        w->visitor.slot(&w->visitor, heap->root_slots[i]);
     if (w->out && w->out->count) {
         trace_packet *o = w->out;
         w->out = NULL;
@@ -297,6 +348,7 @@ static void gc_run(mmtk *heap)
         heap->spaces[i]->ops->release(heap->spaces[i]);
     if (heap->plan->release)
         heap->plan->release(heap);
+    gc_free_scratch(heap);
     heap->in_gc = 0;
     if (heap->packet_limit_lifted) {
         vmma_set_client_limit(heap->client, heap->client_limit);

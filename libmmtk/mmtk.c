@@ -417,30 +417,31 @@ mmtk_object mmtk_find_object(mmtk *heap, const void *addr)
 }
 
 /* ---------------------------------------------------------------- */
-/* Pinning: the PIN bit of chunk spaces; large objects never move.    */
+/* Pinning: the PIN bit of objects in movable spaces. Objects of spaces
+ * that never move (mark-sweep, immortal, large) are pinned by nature:
+ * mmtk_is_pinned says 1 and pin/unpin change nothing (return 0). */
+
+static space *movable_space_of(mmtk *heap, mmtk_object obj)
+{
+    if (!mmtk_is_mmtk_object(heap, obj))
+        return NULL;
+    space *s = gc_space_of(heap, obj);
+    return s && s->movable ? s : NULL;
+}
 
 int mmtk_pin_object(mmtk *heap, mmtk_object obj)
 {
-    if (!mmtk_is_mmtk_object(heap, obj))
-        return 0;
-    if (!chunk_table_find(&heap->chunks, obj))
-        return 0;   /* a large object: pinned by nature */
-    return meta_set_atomic(obj, META_PIN);
+    return movable_space_of(heap, obj) ? meta_set_atomic(obj, META_PIN) : 0;
 }
 
 int mmtk_unpin_object(mmtk *heap, mmtk_object obj)
 {
-    if (!mmtk_is_mmtk_object(heap, obj) || !chunk_table_find(&heap->chunks, obj))
-        return 0;
-    return meta_clear_atomic(obj, META_PIN);
+    return movable_space_of(heap, obj) ? meta_clear_atomic(obj, META_PIN) : 0;
 }
 
 int mmtk_is_pinned(mmtk *heap, mmtk_object obj)
 {
     if (!mmtk_is_mmtk_object(heap, obj))
         return 0;
-    space *s = gc_space_of(heap, obj);
-    if (!s->movable)
-        return 1;
-    return meta_test_acquire(obj, META_PIN);
+    return movable_space_of(heap, obj) ? meta_test_acquire(obj, META_PIN) : 1;
 }

@@ -141,6 +141,8 @@ struct mmtk {
     pthread_mutex_t packet_lock;
     trace_packet *free_packets;
     int packet_limit_lifted;
+    mmtk_object *pins; size_t npins, pins_cap;   /* transient pins of this collection */
+    mmtk_object **root_slots; size_t nroot_slots, root_slots_cap;   /* precise roots, deferred */
 
     /* weak slots and finalizers (refs.c; refs_lock) */
     pthread_mutex_t refs_lock;
@@ -170,6 +172,8 @@ int   heap_may_commit(struct mmtk *heap, size_t bytes, int for_gc);  /* mem_lock
  * another thread was running. */
 void gc_collect(struct mmtk *heap, mmtk_mutator *m);
 void gc_enqueue(gc_worker *w, mmtk_object obj);
+/* obj was pinned for this collection only (a conservative root). */
+void gc_note_transient_pin(struct mmtk *heap, mmtk_object obj);
 /* Run one closure job (roots, closure, weak, finalize) with the spaces'
  * current trace ops; see plan_ops.after_closure. */
 void gc_trace(struct mmtk *heap);

@@ -12,22 +12,49 @@
  *   3. write the new address into the old copy's first word;
  *   4. set FWD with release order; waiters read the first word after an
  *      acquiring load of FWD.
+ *
+ * Pinning: an object whose PIN bit is set (mmtk_pin_object, or a
+ * conservative root for this collection) is marked in place instead. Its
+ * chunk is then *retained* at release: VO keeps only the objects left in
+ * place, the chunk takes no new buffers, and in later collections its
+ * objects are marked in place while the space is not being evacuated, and
+ * evacuated (unless still pinned) when it is.
  */
 #include "mmtk_internal.h"
 #include <string.h>
+
+#define COPY_CHUNK_PINNED    1u   /* holds an object marked in place this collection */
+#define COPY_CHUNK_RETAINED  2u   /* kept after an evacuation for pinned objects */
 
 typedef struct copy_space {
     space base;
     int copy_slot;      /* worker copy allocator to evacuate into */
 } copy_space;
 
+static mmtk_object copy_mark_in_place(gc_worker *w, mmtk_object obj)
+{
+    if (meta_set_atomic(obj, META_MARK)) {
+        __atomic_fetch_or(&chunk_of(obj)->flags, COPY_CHUNK_PINNED, __ATOMIC_RELAXED);
+        gc_enqueue(w, obj);
+    }
+    return obj;
+}
+
 static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
 {
-    if (!s->is_from)
+    if (!s->is_from) {
+        if (__atomic_load_n(&chunk_of(obj)->flags, __ATOMIC_RELAXED) & COPY_CHUNK_RETAINED)
+            return copy_mark_in_place(w, obj);
         return obj;   /* a to-space copy: scanned when it was made */
+    }
+    if (MMTK_UNLIKELY(meta_test_acquire(obj, META_PIN)))
+        return copy_mark_in_place(w, obj);
     if (!meta_set_atomic(obj, META_MARK)) {
-        while (!meta_test_acquire(obj, META_FWD))
+        while (!meta_test_acquire(obj, META_FWD)) {
+            if (meta_test_acquire(obj, META_PIN))
+                return obj;
             gc_spin_pause();
+        }
         return *(mmtk_object *)obj;
     }
     mmtk *heap = s->heap;
@@ -52,11 +79,19 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     return to;
 }
 
+/* A conservative root: pin obj for this collection (gc.c unpins it). */
+static mmtk_object copy_trace_pinned(space *s, gc_worker *w, mmtk_object obj)
+{
+    if (meta_set_atomic(obj, META_PIN))
+        gc_note_transient_pin(w->heap, obj);
+    return copy_trace(s, w, obj);
+}
+
 static int copy_is_live(space *s, mmtk_object obj)
 {
     if (!s->is_from)
-        return 1;
-    return meta_test_acquire(obj, META_FWD);
+        return (chunk_of(obj)->flags & COPY_CHUNK_RETAINED) ? meta_test_acquire(obj, META_MARK) : 1;
+    return meta_test_acquire(obj, META_FWD) || meta_test_acquire(obj, META_MARK);
 }
 
 static mmtk_object copy_forwarded(space *s, mmtk_object obj)
@@ -66,17 +101,44 @@ static mmtk_object copy_forwarded(space *s, mmtk_object obj)
     return obj;
 }
 
+/* Keep only the objects marked in place (MARK without FWD); 1 if any. */
+static int copy_keep_in_place(chunk *c)
+{
+    uint64_t any = 0;
+    for (size_t i = 0; i < CHUNK_BITMAP_WORDS; i++) {
+        uint64_t keep = c->bits[META_MARK][i] & ~c->bits[META_FWD][i];
+        c->bits[META_VO][i] = keep;
+        c->bits[META_PIN][i] &= keep;
+        c->bits[META_MARK][i] = 0;
+        c->bits[META_FWD][i] = 0;
+        any |= keep;
+    }
+    return any != 0;
+}
+
 static void copy_release(space *s)
 {
-    if (s->is_from) {
-        space_release_all_chunks(s);
-        s->is_from = 0;
+    chunk *next;
+    for (chunk *c = s->chunks; c; c = next) {
+        next = c->next;
+        if (!s->is_from && !(c->flags & COPY_CHUNK_RETAINED))
+            continue;   /* fresh copies: nothing to do */
+        if (copy_keep_in_place(c)) {
+            c->flags = COPY_CHUNK_RETAINED;
+            c->cursor = chunk_end(c);
+            if (s->bump_chunk == c)
+                s->bump_chunk = NULL;
+        } else {
+            space_release_chunk(s, c);
+        }
     }
+    s->is_from = 0;
 }
 
 static const space_ops copy_ops = {
     .kind = "copy",
     .trace = copy_trace,
+    .trace_pinned = copy_trace_pinned,
     .is_live = copy_is_live,
     .forwarded = copy_forwarded,
     .prepare = space_nop,

@@ -37,6 +37,9 @@ typedef struct space_ops {
     const char *kind;
     /* Mark/forward obj, enqueue it the first time; return its address now. */
     mmtk_object (*trace)(space *s, gc_worker *w, mmtk_object obj);
+    /* Like trace, but obj must not move in this collection (a conservative
+     * root). NULL: trace never moves objects of this space. */
+    mmtk_object (*trace_pinned)(space *s, gc_worker *w, mmtk_object obj);
     /* After the closure of a collection: was obj reached? */
     int  (*is_live)(space *s, mmtk_object obj);
     /* After the closure: obj's new address (obj itself if it did not move). */
