@@ -8,7 +8,9 @@
  * children with an atomic exchange on their mark byte and pushes full
  * buffers as new packets. The same job runs with 1 and 2 workers and the
  * table gives the speedup (goal: >= 1.6x on 2 cores). A second row does the
- * same with pure CPU work per packet (no memory traffic) as a ceiling.
+ * same with pure CPU work per packet (no memory traffic) as a ceiling, and
+ * a third with empty packets shows the scheduler's own cost per packet
+ * (packets must be coarse: a GC's hold hundreds of objects).
  *
  * Environment: BENCH_SCHED_MIB (graph size, default 200), BENCH_SCHED_REPS
  * (runs per worker count, default 5; the best and the median are shown).
@@ -228,6 +230,38 @@ static double cpu_once(cpu_state *s, unsigned workers, long *out)
     return now_seconds() - t0;
 }
 
+/* ------------------------------------------- empty packets: overhead */
+
+#define TINY_PACKETS 2000000
+
+/* A binary tree of empty packets, each pushing its two children: nothing
+ * but scheduler overhead (push, pop, steal, termination). */
+static void tiny_run(sched_packet *p, sched_worker *w)
+{
+    cpu_state *s = sched_job_owner(sched_worker_job(w));
+    size_t i = (size_t)(p - s->pk);
+
+    for (size_t c = 2 * i + 1; c <= 2 * i + 2 && c < TINY_PACKETS; c++) {
+        s->pk[c].run = tiny_run;
+        sched_push(&s->job, w, SCHED_CLOSURE, &s->pk[c]);
+    }
+    atomic_fetch_add_explicit(&s->sum, 1, memory_order_relaxed);
+}
+
+static double tiny_once(cpu_state *s, unsigned workers, long *out)
+{
+    double t0;
+
+    sched_job_init(&s->job, workers, s);
+    atomic_store(&s->sum, 0);
+    s->pk[0].run = tiny_run;
+    sched_push(&s->job, NULL, SCHED_CLOSURE, &s->pk[0]);
+    t0 = now_seconds();
+    sched_run(&s->job);
+    *out = (long)atomic_load(&s->sum);
+    return now_seconds() - t0;
+}
+
 /* ---------------------------------------------------------------- table */
 
 static int cmp_double(const void *a, const void *b)
@@ -267,6 +301,7 @@ static int bench_row(const char *name, bench_fn fn, void *state, int reps)
 
 static double mark_fn(void *s, unsigned w, long *r) { return mark_once(s, w, r); }
 static double cpu_fn(void *s, unsigned w, long *r) { return cpu_once(s, w, r); }
+static double tiny_fn(void *s, unsigned w, long *r) { return tiny_once(s, w, r); }
 
 int main(void)
 {
@@ -284,7 +319,7 @@ int main(void)
         fprintf(stderr, "bench_sched: cannot allocate %zu MiB\n", mib);
         return 1;
     }
-    cs.pk = calloc(CPU_PACKETS, sizeof *cs.pk);
+    cs.pk = calloc(TINY_PACKETS, sizeof *cs.pk);
     if (!cs.pk)
         return 1;
     printf("work-packet scheduler: 1 vs 2 workers, %d runs each (times in ms)\n", reps);
@@ -293,6 +328,7 @@ int main(void)
     snprintf(name, sizeof name, "mark %zu MiB graph", mib);
     bad |= bench_row(name, mark_fn, &ms, reps);
     bad |= bench_row("cpu packets (20k x ~20us)", cpu_fn, &cs, reps);
+    bad |= bench_row("empty packets (2M, tree)", tiny_fn, &cs, reps);
     printf("graph: %zu nodes of %zu B, %d refs each; live (marked) %ld; pool threads %u\n",
            ms.nnodes, sizeof(node), NODE_REFS, atomic_load(&ms.marked),
            sched_pool_threads());
