@@ -39,3 +39,6 @@ BENCH_PROGS += bench/bench_gc
 bench_bench_gc_SOURCES = bench/bench_gc.c
 bench_bench_gc_CFLAGS = $(AM_CFLAGS) $(BDWGC_CFLAGS)
 bench_bench_gc_LDADD = libmmtk.la libvmma.la $(BDWGC_LIBS)
+
+## Man page.
+dist_man3_MANS += doc/mmtk.3
