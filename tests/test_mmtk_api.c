@@ -65,10 +65,11 @@ static void test_default_and_refused_plans(void)
         CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "plan", later[i]), 0);
         errno = 0;
         mmtk *h = mmtk_init(b, &binding, &vm);
-        if (h)
+        if (h) {
             CU_ASSERT_STRING_EQUAL(mmtk_plan_name(h), later[i]);
-        else
+        } else {
             CU_ASSERT_EQUAL(errno, ENOTSUP);
+        }
         mmtk_destroy(h);
     }
     mmtk_builder_set_option(b, "plan", "NoGC");
