@@ -283,6 +283,41 @@ static void test_pinning_and_conservative_roots(void)
     tv_heap_free(&vm);
 }
 
+static void test_dynamic_heap_size(void)
+{
+    if (!is_collecting())
+        return;
+    tv_vm vm = { .heap = NULL };
+    pthread_mutex_init(&vm.lock, NULL);
+    mmtk_builder *b = mmtk_builder_new();
+    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "plan", plan), 0);
+    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "gc_trigger", "DynamicHeapSize"), 0);
+    CU_ASSERT_EQUAL(mmtk_builder_set_heap_size(b, 1 << 20, 16 << 20), 0);
+    mmtk_vm_binding binding = tv_binding(1);
+    vm.heap = mmtk_init(b, &binding, &vm);
+    mmtk_builder_free(b);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm.heap);
+    mmtk_initialize_collection(vm.heap, NULL);
+    CU_ASSERT_EQUAL(mmtk_total_bytes(vm.heap), 1 << 20);
+    tv_thread *t = tv_thread_new(&vm);
+    /* 3 MiB of live data: more than the starting size, less than the maximum */
+    for (int i = 0; i < 3000; i++) {
+        tv_obj *o = tv_alloc(t, 0, 1000, MMTK_ALLOC_DEFAULT);
+        if (!o)
+            CU_FAIL_FATAL("allocation failed below the maximum heap size");
+        tv_push(t, o);
+    }
+    for (int i = 0; i < 3000; i += 101)
+        CU_ASSERT(tv_check(tv_root(t, (size_t)i)));
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT(st.collections > 0);
+    CU_ASSERT(mmtk_total_bytes(vm.heap) > (size_t)3 << 20);
+    CU_ASSERT(mmtk_total_bytes(vm.heap) <= (size_t)16 << 20);
+    CU_ASSERT_EQUAL(vm.oom_calls, 0);
+    tv_heap_free(&vm);
+}
+
 static void fill_until_null(tv_thread *t, size_t *first, long *count)
 {
     *first = t->nroots;
@@ -393,6 +428,7 @@ int main(void)
         CU_add_test(s, "large objects", test_large_objects);
         CU_add_test(s, "immortal never collected", test_immortal_never_collected);
         CU_add_test(s, "pinning and conservative roots", test_pinning_and_conservative_roots);
+        CU_add_test(s, "DynamicHeapSize grows the heap", test_dynamic_heap_size);
         CU_add_test(s, "out of memory: callback", test_oom_callback);
         CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
         CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);
