@@ -611,7 +611,10 @@ wt_program *wt_compile_file(const char *path, wt_diag *diag)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        wt_diag_set(diag, path, 0, 0, "cannot open: %s", strerror(errno));
+        if (!diag->failed)
+            snprintf(diag->text, sizeof diag->text, "%s: cannot open: %s", path,
+                     strerror(errno));
+        diag->failed = 1;
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -630,7 +633,7 @@ wt_program *wt_compile_file(const char *path, wt_diag *diag)
     }
     fclose(f);
     if (!buf) {
-        wt_diag_set(diag, path, 0, 0, "out of memory");
+        wt_diag_set(diag, path, 1, 1, "out of memory");
         return NULL;
     }
     buf[n] = '\0';

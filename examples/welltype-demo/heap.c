@@ -96,9 +96,10 @@ mmtk_object wt_alloc_object(wt_vm *vm, int kind, size_t count)
     if (bytes && bytes <= job->heap_bytes)
         o = mmtk_alloc(vm->mut, bytes, sizeof(wt_val), 0, MMTK_ALLOC_DEFAULT);
     if (!o) {
+        char size[32];
         job->status = WT_OUT_OF_MEMORY;
-        snprintf(job->message, sizeof job->message,
-                 "out of memory in its %zu MiB heap", job->heap_bytes >> 20);
+        snprintf(job->message, sizeof job->message, "out of memory in its %s heap",
+                 wt_size_text(size, sizeof size, job->heap_bytes));
         return NULL;
     }
     *(uint64_t *)o = (uint64_t)kind | (uint64_t)count << 8;

@@ -79,6 +79,18 @@ size_t wt_parse_size(const char *s)
     return (size_t)v << shift;
 }
 
+const char *wt_size_text(char *buf, size_t n, size_t bytes)
+{
+    const size_t mib = (size_t)1 << 20;
+    if (bytes >= mib && bytes % mib == 0)
+        snprintf(buf, n, "%zu MiB", bytes / mib);
+    else if (bytes >= mib)
+        snprintf(buf, n, "%.1f MiB", (double)bytes / (double)mib);
+    else
+        snprintf(buf, n, "%zu KiB", (bytes + 1023) / 1024);
+    return buf;
+}
+
 /* ------------------------------------------------------------------ */
 /* Running                                                             */
 typedef struct run_pool {

@@ -124,5 +124,7 @@ const char *wt_status_text(const wt_job *job, char *buf, size_t n);
 
 /* "8M" / "512K" / "1G" / "123" -> bytes; 0 on a malformed value */
 size_t wt_parse_size(const char *s);
+/* bytes as "8 MiB", "1.5 MiB" or "512 KiB" */
+const char *wt_size_text(char *buf, size_t n, size_t bytes);
 
 #endif /* WT_VM_H */

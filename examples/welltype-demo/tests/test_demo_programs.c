@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef WT_DEMO_DIR
@@ -370,6 +371,49 @@ static void test_command(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "program          plan"));
     if (rc != 0 || !strstr(out, "equal, every"))
         fprintf(stderr, "\n%s\n", out);
+
+    /* a budget from the command line stops the program; that is not a failure */
+    snprintf(cmd, sizeof cmd, "%s --plan %s --budget 5000 %s/programs/fib.wt 2>&1",
+             WT_DEMO_BIN, some_plan(0), WT_DEMO_DIR);
+    f = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(f), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "stopped: instruction budget of 5000 exceeded"));
+
+    /* a bad profile line is named, and nothing runs */
+    char prof[] = "/tmp/wt-profile-XXXXXX";
+    int fd = mkstemp(prof);
+    CU_ASSERT_FATAL(fd >= 0);
+    static const char text[] = "# settings\nfib heap=lots\n";
+    CU_ASSERT_EQUAL(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s --profile %s %s/programs/fib.wt 2>&1", WT_DEMO_BIN, prof,
+             WT_DEMO_DIR);
+    f = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    rc = pclose(f);
+    CU_ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2: bad setting 'heap'", prof);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    CU_ASSERT_PTR_NULL(strstr(out, "fib(0)"));
+    unlink(prof);
+
+    /* a missing program file is reported; the others run; exit status 1 */
+    snprintf(cmd, sizeof cmd, "%s --plan %s /nonexistent/x.wt %s/programs/fib.wt 2>&1",
+             WT_DEMO_BIN, some_plan(0), WT_DEMO_DIR);
+    f = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    rc = pclose(f);
+    CU_ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/x.wt: cannot open: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "fib(24) = 46368"));
 #endif
 }
 
