@@ -143,6 +143,9 @@ int wt_run_jobs(wt_job *jobs, size_t n, int threads,
     if (rc)
         return rc;
     *free_before = vmma_get_free_size(ctx);
+    /* a build with THREAD_SAFE compiled out runs the programs one at a time */
+    if (!(vmma_get_accepted_flags(ctx) & VMMA_FEATURE_THREAD_SAFE))
+        threads = 1;
     run_pool pool = {jobs, n, 0, ctx, PTHREAD_MUTEX_INITIALIZER};
     if (threads < 1)
         threads = 1;
