@@ -59,8 +59,10 @@ typedef void (*sched_drained_fn)(sched_job *job, int bucket, sched_worker *worke
 #define SCHED_MAX_WORKERS 64
 
 /* Prepare a job; `workers` is how many threads may work on it (>= 1;
- * 1 = the calling thread only, no thread is ever started). `owner` is handed
- * back by sched_job_owner (the heap, usually). */
+ * 1 = the calling thread only, no thread is ever started; 0 counts as 1 and
+ * more than SCHED_MAX_WORKERS as SCHED_MAX_WORKERS). `owner` is handed back
+ * by sched_job_owner (the heap, usually). A job that has run may be
+ * prepared and run again (one collection after another). */
 void  sched_job_init(sched_job *job, unsigned workers, void *owner);
 void  sched_job_on_drained(sched_job *job, sched_drained_fn fn, void *arg);
 void *sched_job_owner(const sched_job *job);
