@@ -245,6 +245,36 @@ static void test_budget(void)
     wt_job_clear(&job);
 }
 
+/* run a source under every collecting plan with stress on; compare output */
+static void run_every_plan(const char *src, const char *stress, const char *want)
+{
+    for (size_t p = 0; p < NPLANS; p++) {
+        if (!plan_ok[p] || !strcmp(all_plans[p], "NoGC"))
+            continue;
+        wt_job job;
+        wt_job_init(&job, "t.wt");
+        snprintf(job.plan, sizeof job.plan, "%s", all_plans[p]);
+        job.heap_bytes = (size_t)8 << 20;
+        job.opt_names[0] = "stress_factor";
+        job.opt_values[0] = stress;
+        job.opt_names[1] = "verify";
+        job.opt_values[1] = "true";
+        job.nopts = 2;
+        job.prog = wt_compile("t.wt", src, &job.diag);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(job.prog);
+        int st = wt_vm_run(&job, NULL);
+        if (st != WT_OK || !job.output || strcmp(job.output, want) != 0) {
+            char r[512];
+            fprintf(stderr, "\n  under %s: %s, output: %s", all_plans[p],
+                    wt_status_text(&job, r, sizeof r), job.output ? job.output : "(none)\n");
+        }
+        CU_ASSERT_EQUAL(st, WT_OK);
+        CU_ASSERT_STRING_EQUAL(job.output ? job.output : "", want);
+        CU_ASSERT_TRUE(job.collections > 0);
+        wt_job_clear(&job);
+    }
+}
+
 /* values survive collections, in every plan: strings, arrays of records,
    globals and deep stacks, with stress on */
 static void test_values_survive_collections(void)
@@ -261,22 +291,30 @@ static void test_values_survive_collections(void)
         "var round = 0;\n"
         "while round < 30 { keep = build(200); var junk = build(100); round = round + 1; }\n"
         "print(sum(keep), keep.s, keep.next.next.s, len(keep.xs));\n";
-    for (size_t p = 0; p < NPLANS; p++) {
-        if (!plan_ok[p] || !strcmp(all_plans[p], "NoGC"))
-            continue;
-        wt_job job;
-        wt_job_init(&job, "t.wt");
-        snprintf(job.plan, sizeof job.plan, "%s", all_plans[p]);
-        job.heap_bytes = (size_t)8 << 20;
-        job.opt_names[0] = "stress_factor";
-        job.opt_values[0] = "64K";
-        job.nopts = 1;
-        job.prog = wt_compile("t.wt", src, &job.diag);
-        CU_ASSERT_EQUAL(wt_vm_run(&job, NULL), WT_OK);
-        CU_ASSERT_STRING_EQUAL(job.output ? job.output : "", "40200 n1 n3 2\n");
-        CU_ASSERT_TRUE(job.collections > 0);
-        wt_job_clear(&job);
-    }
+    run_every_plan(src, "64K", "40200 n1 n3 2\n");
+}
+
+/* large arrays (the plans' large object spaces) holding young records: the
+   write barrier must keep old-to-young references alive in generational plans */
+static void test_large_arrays(void)
+{
+    static const char src[] =
+        "record P { v: int }\n"
+        "var big = new [P](50000);\n"
+        "var i = 0;\n"
+        "while i < len(big) { big[i] = new P { v: i }; i = i + 1; }\n"
+        "var round = 0;\n"
+        "var words = new [string](2000);\n"
+        "while round < 20 {\n"
+        "  var tmp = new [int](30000); tmp[29999] = round;\n"
+        "  big[round * 7] = new P { v: round * 7 };\n"
+        "  words[round] = \"w\" + str(round) + \"-\" + str(tmp[29999]);\n"
+        "  round = round + 1;\n"
+        "}\n"
+        "var s = 0; i = 0;\n"
+        "while i < len(big) { s = s + big[i].v; i = i + 1; }\n"
+        "print(s, words[19], len(words[0]), words[20] == \"\");\n";
+    run_every_plan(src, "256K", "1249975000 w19-19 4 true\n");
 }
 
 /* the shipped leak next to the others, all on one context, two at a time */
@@ -432,6 +470,7 @@ int main(void)
     CU_add_test(su, "runtime errors", test_runtime_errors);
     CU_add_test(su, "instruction budget", test_budget);
     CU_add_test(su, "values survive collections", test_values_survive_collections);
+    CU_add_test(su, "large arrays of young records", test_large_arrays);
     CU_add_test(su, "leak contained, others finish", test_leak_contained);
     CU_add_test(su, "compile error isolated", test_compile_error_isolated);
     CU_add_test(su, "welltype-demo command", test_command);
