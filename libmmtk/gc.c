@@ -219,6 +219,8 @@ static void roots_packet_run(sched_packet *packet, sched_worker *sw)
     heap->nroot_slots = 0;   /* a plan may trace twice (gc_trace) */
     heap->binding.scan_roots(heap->vm, &rv);
     refs_scan_roots(heap, &rv);
+    if (heap->plan->scan_roots)
+        heap->plan->scan_roots(heap, &rv);
     for (size_t i = 0; i < heap->nroot_slots; i++)
         w->visitor.slot(&w->visitor, heap->root_slots[i]);
     if (w->out && w->out->count) {

@@ -16,6 +16,13 @@ libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs
 	libmmtk/plan/plan.c libmmtk/plan/nogc.c libmmtk/plan/marksweep.c libmmtk/plan/semispace.c
 
 ## Tests: the test VM (tests/testvm.[ch]) and one program per area.
+noinst_HEADERS += tests/gen_common.h
+check_PROGRAMS += tests/test_mmtk_immix
+TESTS += tests/test_mmtk_immix
+tests_test_mmtk_immix_SOURCES = tests/test_mmtk_immix.c tests/gen_common.c tests/testvm.c
+tests_test_mmtk_immix_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_mmtk_immix_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
+tests_test_mmtk_immix_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
 noinst_HEADERS += tests/testvm.h
 check_PROGRAMS += tests/test_mmtk_plans
 TESTS += tests/test_mmtk_plans

@@ -129,6 +129,8 @@ struct mmtk {
     int stop_requested;                /* atomic reads outside the lock */
     int running;                       /* mutators in MUT_RUNNING */
     int collection_enabled;
+    int full_gc_requested;             /* atomic: the next collection must be full (user request) */
+    int nursery_gc;                    /* the running/last collection is a nursery one (generational plans' prepare) */
     int in_gc;
     mmtk_mutator *mutators;
     uint64_t stress_bytes;             /* atomic: allocated since the last collection */

@@ -301,6 +301,7 @@ void mmtk_handle_user_collection_request(mmtk *heap, void *tls)
         return;
     pthread_mutex_lock(&heap->stw_lock);
     mmtk_mutator *m = mutator_of_thread(heap);
+    __atomic_store_n(&heap->full_gc_requested, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&heap->stw_lock);
     gc_collect(heap, m);
 }

@@ -17,7 +17,8 @@ void stats_collection_done(mmtk *heap, uint64_t pause_ns)
 {
     pthread_mutex_lock(&heap->stats_lock);
     heap->stats.collections++;
-    heap->stats.full_collections++;
+    if (!heap->nursery_gc)
+        heap->stats.full_collections++;
     heap->stats.pause_ns_total += pause_ns;
     if (pause_ns > heap->stats.pause_ns_max)
         heap->stats.pause_ns_max = pause_ns;

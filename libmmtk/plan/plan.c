@@ -11,7 +11,7 @@ const plan_entry plan_registry[] = {
     { "NoGC", &nogc_plan_ops },
     { "MarkSweep", &marksweep_plan_ops },
     { "SemiSpace", &semispace_plan_ops },
-    { "Immix", NULL },
+    { "Immix", &immix_plan_ops },
     { "GenCopy", NULL },
     { "GenImmix", NULL },
     { "StickyImmix", NULL },

@@ -63,6 +63,9 @@ typedef struct plan_ops {
     void (*after_closure)(struct mmtk *heap);
     /* Write barrier after the store (NULL: no barrier). */
     void (*write_post)(struct mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
+    /* Optional: extra roots reported in the roots packet after the VM's
+     * (generational plans: the remembered set in nursery collections). */
+    void (*scan_roots)(struct mmtk *heap, mmtk_visitor *v);
 } plan_ops;
 
 /* Known plan names; ops NULL = not implemented yet (mmtk_init: ENOTSUP). */

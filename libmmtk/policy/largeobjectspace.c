@@ -32,6 +32,7 @@ typedef struct los_space {
     uintptr_t *set;        /* object addresses; 0 empty, 1 tombstone */
     size_t cap, used, live;
     size_t bytes;          /* committed by this space */
+    int nursery;           /* nursery collection: every object is old and stays */
 } los_space;
 
 static los_header *los_hdr(const void *obj)
@@ -219,8 +220,12 @@ int los_mark_once(space *s, mmtk_object obj)
 
 static int los_is_live(space *s, mmtk_object obj)
 {
-    (void)s;
-    return __atomic_load_n(&los_hdr(obj)->mark, __ATOMIC_ACQUIRE) != 0;
+    return ((los_space *)s)->nursery || __atomic_load_n(&los_hdr(obj)->mark, __ATOMIC_ACQUIRE) != 0;
+}
+
+void los_set_nursery(space *s, int nursery)
+{
+    ((los_space *)s)->nursery = nursery;
 }
 
 static void los_release(space *s)
@@ -230,7 +235,7 @@ static void los_release(space *s)
     los_header *next;
     for (los_header *h = l->objects; h; h = next) {
         next = h->next;
-        if (h->mark || h->immortal) {
+        if (h->mark || h->immortal || l->nursery) {
             h->mark = 0;
             continue;
         }

@@ -107,6 +107,9 @@ space *los_lookup(struct mmtk *heap, const void *obj);     /* heap->los if obj i
 mmtk_object los_find_object(space *s, const void *addr);
 int    los_mark_once(space *s, mmtk_object obj);   /* verifier: 1 the first time */
 size_t los_bytes(space *s);
+/* Generational plans: in a nursery collection (nursery != 0) the LOS frees
+ * nothing and reports every object live; reached objects are still scanned. */
+void   los_set_nursery(space *s, int nursery);
 
 /* Copy space role for the next collection (policy/copyspace.c):
  * evacuate into the worker's copy allocator number `copy_slot`. */

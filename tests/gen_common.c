@@ -1,0 +1,348 @@
+/*
+ * gen_common.c — workloads shared by the Immix and generational suites
+ * (gen_common.h). Every reference store goes through tv_set (the barrier).
+ */
+#include "gen_common.h"
+#include <pthread.h>
+
+const char *gc_plan;
+
+tv_thread *gc_setup(tv_vm *vm, const char *const *opts)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(vm, NULL, gc_plan, opts));
+    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(vm->heap), gc_plan);
+    tv_thread *t = tv_thread_new(vm);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    return t;
+}
+
+/* ---------------------------------------------------------------- */
+
+static int ring_length(tv_obj *head)
+{
+    int n = 0;
+    tv_obj *o = head;
+    do {
+        if (!tv_check(o))
+            return -1;
+        o = o->refs[0];
+        n++;
+    } while (o != head && n < 100000);
+    return n;
+}
+
+void gc_test_trees_cycles_arrays(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=16M", "stress_factor=256K", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    unsigned seed = tv_seed("trees_cycles_arrays");
+    srand(seed);
+    size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
+    /* a ring of 300 nodes */
+    size_t ring = tv_push(t, tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT));
+    size_t prev = tv_push(t, tv_root(t, ring));
+    for (int i = 1; i < 300; i++) {
+        tv_obj *n = tv_alloc(t, 2, (uint32_t)(rand() % 64), MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+        tv_set(t, tv_root(t, prev), 0, n);
+        tv_set_root(t, prev, n);
+    }
+    tv_set(t, tv_root(t, prev), 0, tv_root(t, ring));
+    /* an array of references (a medium object) and one in the LOS */
+    enum { NARR = 500, NLARGE = 3000 };
+    size_t arr = tv_push(t, tv_alloc(t, NARR, 0, MMTK_ALLOC_DEFAULT));
+    size_t large = tv_push(t, tv_alloc(t, NLARGE, 0, MMTK_ALLOC_DEFAULT));
+    size_t medium = tv_push(t, NULL);   /* a list of medium objects */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, arr));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, large));
+    long rounds = tv_scaled(300);
+    for (long r = 0; r < rounds; r++) {
+        CU_ASSERT_PTR_NOT_NULL(tv_tree(t, 5, MMTK_ALLOC_DEFAULT));   /* garbage */
+        for (int k = 0; k < 8; k++) {
+            tv_obj *o = tv_alloc(t, 1, (uint32_t)(rand() % 200), MMTK_ALLOC_DEFAULT);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+            tv_set(t, tv_root(t, arr), (uint32_t)(rand() % NARR), o);
+            o = tv_alloc(t, 0, (uint32_t)(rand() % 100), MMTK_ALLOC_DEFAULT);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+            tv_set(t, tv_root(t, large), (uint32_t)(rand() % NLARGE), o);
+        }
+        tv_obj *m = tv_alloc(t, 1, (uint32_t)(300 + rand() % 4000), MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+        if (r % 4 == 0) {   /* keep a quarter of them in a list */
+            tv_set(t, m, 0, tv_root(t, medium));
+            tv_set_root(t, medium, m);
+        }
+        tv_obj *n = tv_root(t, ring);
+        for (int k = rand() % 300; k > 0; k--)
+            n = n->refs[0];
+        tv_set(t, n, 1, tv_root(t, ring));
+    }
+    CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, keep), 10), 2047);
+    CU_ASSERT_EQUAL(ring_length(tv_root(t, ring)), 300);
+    tv_obj *a = tv_root(t, arr), *l = tv_root(t, large);
+    CU_ASSERT(tv_check(a) && tv_check(l));
+    int bad = 0;
+    for (int i = 0; i < NARR; i++)
+        bad += a->refs[i] && !tv_check(a->refs[i]);
+    for (int i = 0; i < NLARGE; i++)
+        bad += l->refs[i] && !tv_check(l->refs[i]);
+    long meds = 0;
+    for (tv_obj *m = tv_root(t, medium); m; m = m->refs[0], meds++)
+        bad += !tv_check(m);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(meds, (rounds + 3) / 4);
+    mmtk_stats st;
+    CU_ASSERT_EQUAL(mmtk_get_stats(vm.heap, &st), 0);
+    CU_ASSERT(st.collections >= 5);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
+}
+
+/* ---------------------------------------------------------------- */
+
+typedef struct ptr_set {
+    uintptr_t *s;
+    size_t cap, n;
+} ptr_set;
+
+static int ptr_set_add(ptr_set *ps, const void *p)
+{
+    if ((ps->n + 1) * 2 > ps->cap) {
+        ptr_set big = { calloc(ps->cap ? ps->cap * 2 : 1024, sizeof(uintptr_t)), ps->cap ? ps->cap * 2 : 1024, 0 };
+        for (size_t i = 0; i < ps->cap; i++)
+            if (ps->s[i])
+                ptr_set_add(&big, (void *)ps->s[i]);
+        free(ps->s);
+        *ps = big;
+    }
+    size_t i = ((uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ULL >> 20 & (ps->cap - 1);
+    while (ps->s[i]) {
+        if (ps->s[i] == (uintptr_t)p)
+            return 0;
+        i = (i + 1) & (ps->cap - 1);
+    }
+    ps->s[i] = (uintptr_t)p;
+    ps->n++;
+    return 1;
+}
+
+/* Objects reachable from o that fail tv_check; counts what it reached. */
+static long graph_check(tv_obj *root, long *reached)
+{
+    ptr_set seen = { NULL, 0, 0 };
+    size_t cap = 1024, n = 0;
+    tv_obj **stack = malloc(cap * sizeof *stack);
+    long bad = 0;
+    stack[n++] = root;
+    ptr_set_add(&seen, root);
+    while (n) {
+        tv_obj *o = stack[--n];
+        if (!tv_check(o)) {
+            bad++;
+            continue;
+        }
+        for (uint32_t i = 0; i < o->nrefs; i++) {
+            tv_obj *c = o->refs[i];
+            if (c && ptr_set_add(&seen, c)) {
+                if (n == cap)
+                    stack = realloc(stack, (cap *= 2) * sizeof *stack);
+                stack[n++] = c;
+            }
+        }
+    }
+    *reached = (long)seen.n;
+    free(stack);
+    free(seen.s);
+    return bad;
+}
+
+void gc_test_random_graph(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=16M", "stress_factor=512K", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    unsigned seed = tv_seed("random_graph");
+    srand(seed);
+    enum { TABLE = 1500 };
+    size_t table = tv_push(t, tv_alloc(t, TABLE, 0, MMTK_ALLOC_DEFAULT));   /* a LOS object */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, table));
+    long ops = tv_scaled(120000);
+    for (long i = 0; i < ops; i++) {
+        tv_obj *tab = tv_root(t, table);
+        tv_obj *x = tab->refs[rand() % TABLE];
+        switch (rand() % 4) {
+        case 0: {
+            int sem = rand() % 50 == 0 ? MMTK_ALLOC_NON_MOVING : MMTK_ALLOC_DEFAULT;
+            tv_obj *o = tv_alloc(t, 4, (uint32_t)(rand() % 48), sem);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+            tv_set(t, tv_root(t, table), (uint32_t)(rand() % TABLE), o);
+            break;
+        }
+        case 1:
+            if (x)
+                tv_set(t, x, (uint32_t)(rand() % 4), tab->refs[rand() % TABLE]);
+            break;
+        case 2:
+            if (x) {
+                size_t ix = tv_push(t, x);
+                tv_obj *o = tv_alloc(t, 4, (uint32_t)(rand() % 48), MMTK_ALLOC_DEFAULT);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+                tv_set(t, tv_root(t, ix), (uint32_t)(rand() % 4), o);
+                tv_pop(t, 1);
+            }
+            break;
+        default:
+            tv_set(t, tab, (uint32_t)(rand() % TABLE), NULL);
+            break;
+        }
+    }
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    long reached = 0;
+    CU_ASSERT_EQUAL(graph_check(tv_root(t, table), &reached), 0);
+    CU_ASSERT(reached > TABLE / 4);
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT(st.collections >= 3);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
+}
+
+/* ---------------------------------------------------------------- */
+
+typedef struct thread_arg {
+    tv_vm *vm;
+    unsigned seed;
+    long ok;
+} thread_arg;
+
+static void *mutator_thread(void *p)
+{
+    thread_arg *arg = p;
+    tv_thread *t = tv_thread_new(arg->vm);
+    if (!t)
+        return NULL;
+    unsigned seed = arg->seed;
+    size_t keep = tv_push(t, tv_tree(t, 8, MMTK_ALLOC_DEFAULT));
+    size_t list = tv_push(t, NULL);
+    long rounds = tv_scaled(400), kept = 0;
+    for (long r = 0; r < rounds; r++) {
+        tv_tree(t, 5, MMTK_ALLOC_DEFAULT);
+        tv_obj *o = tv_alloc(t, 2, (uint32_t)(rand_r(&seed) % 300), MMTK_ALLOC_DEFAULT);
+        if (!o)
+            break;
+        if (r % 3 == 0) {
+            tv_set(t, o, 0, tv_root(t, list));
+            tv_set(t, o, 1, tv_root(t, keep));
+            tv_set_root(t, list, o);
+            kept++;
+        }
+        mmtk_safepoint(t->m);
+    }
+    long n = 0;
+    int good = tv_tree_check(tv_root(t, keep), 8) == 511;
+    for (tv_obj *o = tv_root(t, list); o; o = o->refs[0], n++)
+        good &= tv_check(o) && o->refs[1] == tv_root(t, keep);
+    arg->ok = good && n == kept;
+    tv_thread_free(t);
+    return NULL;
+}
+
+void gc_test_threads(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=16M", "threads=2", "stress_factor=1M", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
+    unsigned seed = tv_seed("threads");
+    pthread_t th[2];
+    thread_arg args[2];
+    for (int i = 0; i < 2; i++) {
+        args[i] = (thread_arg){ &vm, seed + (unsigned)i, 0 };
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, mutator_thread, &args[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    CU_ASSERT(args[0].ok && args[1].ok);
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT(st.collections >= 2);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
+}
+
+/* ---------------------------------------------------------------- */
+
+/* Fragment the heap (runs of 16 objects kept, 48 dropped), pin one in
+ * ten survivors, collect twice: the second collection defragments. */
+void gc_test_pinned_never_move(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=32M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    enum { N = 24000 };
+    static void *before[N];
+    static uint64_t ids[N];
+    static int pinned[N];
+    size_t base = t->nroots;
+    for (int i = 0; i < N; i++) {
+        tv_obj *o = tv_alloc(t, 1, 24, MMTK_ALLOC_DEFAULT);   /* 64 bytes */
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        tv_push(t, o);
+    }
+    for (int i = 0; i < N; i++)
+        if ((i / 16) % 4 != 0)
+            tv_set_root(t, base + (size_t)i, NULL);
+    mmtk_handle_user_collection_request(vm.heap, NULL);   /* fragments (and promotes) */
+    for (int i = 0; i < N; i++) {
+        before[i] = tv_root(t, base + (size_t)i);
+        ids[i] = before[i] ? ((tv_obj *)before[i])->id : 0;
+        pinned[i] = before[i] && i % 10 == 0;
+        if (pinned[i])
+            CU_ASSERT_EQUAL(mmtk_pin_object(vm.heap, before[i]), 1);
+    }
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    long moved = 0, stayed = 0, bad = 0;
+    for (int i = 0; i < N; i++) {
+        tv_obj *o = tv_root(t, base + (size_t)i);
+        if (!before[i])
+            continue;
+        bad += !tv_check(o) || o->id != ids[i];
+        if (pinned[i]) {
+            stayed += o == before[i];
+            bad += !mmtk_is_pinned(vm.heap, o);
+        } else {
+            moved += o != before[i];
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    long npinned = 0;
+    for (int i = 0; i < N; i++)
+        npinned += pinned[i];
+    CU_ASSERT_EQUAL(stayed, npinned);
+    CU_ASSERT(moved > 0);   /* defragmentation did evacuate */
+    for (int i = 0; i < N; i++)
+        if (pinned[i])
+            mmtk_unpin_object(vm.heap, tv_root(t, base + (size_t)i));
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
+}
+
+/* ---------------------------------------------------------------- */
+
+int gc_run_suites(void)
+{
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    unsigned failures = 0;
+    for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext) {
+        gc_plan = s->pName;   /* CUnit has no suite argument: the suite's name is the plan */
+        CU_basic_run_suite(s);
+        failures += CU_get_number_of_failures();
+    }
+    CU_cleanup_registry();
+    return failures ? 1 : 0;
+}
