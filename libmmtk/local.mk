@@ -15,6 +15,11 @@ libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs
 	libmmtk/alloc/bump.c libmmtk/alloc/freelist.c libmmtk/alloc/large.c \
 	libmmtk/plan/plan.c libmmtk/plan/nogc.c libmmtk/plan/marksweep.c libmmtk/plan/semispace.c
 
+## The Immix family and the generational plans.
+noinst_HEADERS += libmmtk/policy/immixspace.h
+libmmtk_la_SOURCES += libmmtk/policy/immixspace.c libmmtk/alloc/immix_alloc.c \
+	libmmtk/plan/immix.c
+
 ## Tests: the test VM (tests/testvm.[ch]) and one program per area.
 noinst_HEADERS += tests/gen_common.h
 check_PROGRAMS += tests/test_mmtk_immix
