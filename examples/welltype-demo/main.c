@@ -13,6 +13,7 @@
  */
 #include "vm.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ static int settings_set(settings *s, const char *key, const char *val)
         char *end;
         errno = 0;
         s->budget = strtoull(val, &end, 10);
-        if (errno || end == val || *end)
+        if (errno || !isdigit((unsigned char)val[0]) || *end)
             return -1;
         s->has_budget = 1;
     } else {
@@ -183,15 +184,12 @@ static void usage(void)
                     "[--profile FILE] prog.wt...\n");
 }
 
-int main(int argc, char **argv)
+/* options and program paths into jobs; 0, or 2 on a usage error */
+static int parse_args(int argc, char **argv, wt_job *jobs, int *njobs)
 {
     settings forced;
     memset(&forced, 0, sizeof forced);
     static profile prof;
-    wt_job *jobs = calloc((size_t)argc, sizeof *jobs);
-    int njobs = 0;
-    if (!jobs)
-        return 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--plan") || !strcmp(a, "--heap") || !strcmp(a, "--budget") ||
@@ -201,37 +199,53 @@ int main(int argc, char **argv)
                 return 2;
             }
             const char *v = argv[++i];
-            if (!strcmp(a, "--profile") ? profile_load(&prof, v) != 0
-                                        : settings_set(&forced, a + 2, v) != 0) {
-                if (strcmp(a, "--profile"))
-                    fprintf(stderr, "welltype-demo: bad value '%s' for %s\n", v, a);
+            if (!strcmp(a, "--profile")) {
+                if (profile_load(&prof, v) != 0)
+                    return 2;
+            } else if (settings_set(&forced, a + 2, v) != 0) {
+                fprintf(stderr, "welltype-demo: bad value '%s' for %s\n", v, a);
                 return 2;
             }
         } else if (a[0] == '-') {
             usage();
             return 2;
         } else {
-            wt_job_init(&jobs[njobs++], a);
+            wt_job_init(&jobs[(*njobs)++], a);
         }
     }
-    if (njobs == 0) {
+    if (*njobs == 0) {
         usage();
         return 2;
     }
-    for (int i = 0; i < njobs; i++) {
+    for (int i = 0; i < *njobs; i++) {
         profile_apply(&prof, &jobs[i]);
         settings_apply(&forced, &jobs[i]);
     }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    wt_job *jobs = calloc((size_t)argc, sizeof *jobs);
+    int njobs = 0;
+    if (!jobs)
+        return 2;
+    int rc = parse_args(argc, argv, jobs, &njobs);
+    if (rc) {
+        free(jobs);
+        return rc;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t before = 0, after = 0;
-    int rc = wt_run_jobs(jobs, (size_t)njobs, cores > 0 ? (int)cores : 1, &before, &after);
+    rc = wt_run_jobs(jobs, (size_t)njobs, cores > 0 ? (int)cores : 1, &before, &after);
     if (rc) {
         fprintf(stderr, "welltype-demo: cannot make the vmma context: %s\n", strerror(rc));
-        return 1;
+        rc = 1;
+    } else {
+        rc = print_report(jobs, njobs, before, after);
     }
-    int failed = print_report(jobs, njobs, before, after);
     for (int i = 0; i < njobs; i++)
         wt_job_clear(&jobs[i]);
     free(jobs);
-    return failed;
+    return rc;
 }
