@@ -88,7 +88,7 @@ static void b_roots(void *vm, mmtk_visitor *v)
 
 static node *m_node(void)
 {
-    node *n = mmtk_alloc(mut, sizeof(node), 8, 0, MMTK_ALLOC_DEFAULT);
+    node *n = mmtk_alloc_inline(mut, sizeof(node));   /* = mmtk_alloc(.., 8, 0, DEFAULT) */
     if (!n) {
         fprintf(stderr, "bench_gc: out of memory\n");
         exit(3);
@@ -113,7 +113,7 @@ static darray *m_array(size_t n)
 
 static void m_set(node *src, node **slot, node *val)
 {
-    mmtk_object_reference_write(mut, src, (mmtk_object *)slot, val);
+    mmtk_object_reference_write_inline(mut, src, (mmtk_object *)slot, val);
 }
 
 static uint64_t m_collections(void)

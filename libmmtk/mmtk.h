@@ -151,6 +151,57 @@ MMTK_API void mmtk_harness_end(mmtk *heap);
 /* ------------------------------------------------------------------ */
 /* Extensions beyond SPEC.md (libmmtk-specific). */
 
+/* Inline fast paths. They do exactly what mmtk_alloc (MMTK_ALLOC_DEFAULT,
+ * align <= 16, offset 0) and mmtk_object_reference_write do, without a call
+ * in the common case, over a small published prefix of every mutator and
+ * the side-metadata geometry below; anything unusual (a full buffer, a
+ * plan whose default space has no bump window, stress mode) goes to the
+ * out-of-line functions. The library checks at build time that these
+ * constants match its own. */
+typedef struct mmtk_bump_window {
+    uintptr_t cursor, limit;        /* [cursor, limit) is free and zeroed */
+} mmtk_bump_window;
+
+typedef struct mmtk_mutator_prefix {
+    mmtk_bump_window *fast;         /* the default semantics' bump window */
+    void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
+    uint64_t objects, bytes;        /* allocation counts, owner-written */
+} mmtk_mutator_prefix;
+
+#define MMTK_CHUNK_LOG_       18    /* chunks of 256 KiB, aligned */
+#define MMTK_GRANULE_LOG_     4     /* objects start on 16-byte granules */
+#define MMTK_VO_MAP_OFFSET_   2688  /* chunk offset of the valid-object bitmap */
+
+static inline void *mmtk_alloc_inline(mmtk_mutator *m, size_t size)
+{
+    mmtk_mutator_prefix *p = (mmtk_mutator_prefix *)m;
+    size_t rounded = (size + 15) & ~(size_t)15;
+    if (m && size - 1 < 4096) {   /* below every plan's large-object threshold */
+        mmtk_bump_window *w = p->fast;
+        uintptr_t c = w->cursor;
+        if (c + rounded <= w->limit) {
+            uintptr_t off = c & (((uintptr_t)1 << MMTK_CHUNK_LOG_) - 1);
+            uint64_t *vo = (uint64_t *)(c - off + MMTK_VO_MAP_OFFSET_) + (off >> (MMTK_GRANULE_LOG_ + 6));
+            w->cursor = c + rounded;
+            *vo |= (uint64_t)1 << ((off >> MMTK_GRANULE_LOG_) & 63);
+            __atomic_store_n(&p->objects, p->objects + 1, __ATOMIC_RELAXED);
+            __atomic_store_n(&p->bytes, p->bytes + rounded, __ATOMIC_RELAXED);
+            return (void *)c;
+        }
+    }
+    return mmtk_alloc(m, size, 16, 0, MMTK_ALLOC_DEFAULT);
+}
+
+static inline void mmtk_object_reference_write_inline(mmtk_mutator *m, mmtk_object src,
+                                                      mmtk_object *slot, mmtk_object target)
+{
+    mmtk_mutator_prefix *p = (mmtk_mutator_prefix *)m;
+    if (m && slot && !p->write_post)
+        *slot = target;
+    else
+        mmtk_object_reference_write(m, src, slot, target);
+}
+
 /* Bad references the verifier (option verify=true) has found so far in this
  * heap, over all collections; 0 for a NULL heap. Each one was also reported
  * on stderr naming the object and the slot. */

@@ -82,11 +82,15 @@ struct gc_worker {
 enum mutator_state { MUT_RUNNING, MUT_BLOCKED, MUT_NATIVE };
 
 struct mmtk_mutator {
+    /* The published prefix (mmtk.h, mmtk_mutator_prefix): keep it first. */
+    mmtk_bump_window *fast;           /* default semantics' window, or `empty` */
+    void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
+    uint64_t objects, bytes;          /* written by the owner only (relaxed) */
+    /* private */
     allocator *sem[MMTK_SEMANTICS];   /* hot: allocator per semantics */
     struct mmtk *heap;
     int stress;                       /* take the counting path in mmtk_alloc */
-    void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
-    uint64_t objects, bytes;          /* written by the owner only (relaxed) */
+    mmtk_bump_window empty;           /* always full: sends the inline path out of line */
     uint64_t magic;
     void *tls;
     pthread_t thread;

@@ -8,6 +8,7 @@
  * stop-the-world) and no mutator enters MUT_RUNNING while stop_requested.
  */
 #include "mmtk_internal.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,9 +87,22 @@ void mmtk_leave_native(mmtk_mutator *m)
 /* ---------------------------------------------------------------- */
 /* Binding                                                            */
 
+/* The inline fast path of mmtk.h reads the chunk geometry it publishes. */
+_Static_assert(MMTK_CHUNK_LOG_ == CHUNK_LOG, "mmtk.h chunk size");
+_Static_assert(MMTK_GRANULE_LOG_ == GRANULE_LOG, "mmtk.h granule size");
+_Static_assert(MMTK_VO_MAP_OFFSET_ == offsetof(chunk, bits[META_VO]), "mmtk.h VO map offset");
+_Static_assert(offsetof(allocator, cursor) == offsetof(mmtk_bump_window, cursor) &&
+               offsetof(allocator, limit) == offsetof(mmtk_bump_window, limit), "bump window");
+_Static_assert(offsetof(mmtk_mutator, fast) == offsetof(mmtk_mutator_prefix, fast) &&
+               offsetof(mmtk_mutator, write_post) == offsetof(mmtk_mutator_prefix, write_post) &&
+               offsetof(mmtk_mutator, objects) == offsetof(mmtk_mutator_prefix, objects) &&
+               offsetof(mmtk_mutator, bytes) == offsetof(mmtk_mutator_prefix, bytes), "mutator prefix");
+
 void mutator_set_allocator(mmtk_mutator *m, int semantics, allocator *a)
 {
     m->sem[semantics] = a;
+    if (semantics == MMTK_ALLOC_DEFAULT)
+        m->fast = m->stress ? &m->empty : (mmtk_bump_window *)a;
 }
 
 allocator *mutator_allocator_slot(mmtk_mutator *m, int i)

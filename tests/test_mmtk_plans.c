@@ -67,6 +67,47 @@ static void test_every_semantics(void)
     tv_heap_free(&vm);
 }
 
+/* The inline fast paths of mmtk.h make the same objects as mmtk_alloc. */
+static void test_inline_fast_paths(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=8M", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    mmtk_stats st0, st1;
+    mmtk_get_stats(vm.heap, &st0);
+    size_t head = tv_push(t, NULL);
+    long n = tv_scaled(20000), bad = 0;
+    for (long i = 0; i < n; i++) {
+        size_t bytes = sizeof(tv_obj) + sizeof(mmtk_object) + (size_t)(i % 5) * 8;
+        tv_obj *o = mmtk_alloc_inline(t->m, bytes);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        for (size_t k = 0; k < bytes; k++)
+            bad += ((unsigned char *)o)[k] != 0;
+        o->tag = TV_TAG;
+        o->nrefs = 1;
+        o->bytes = (uint32_t)bytes;
+        o->id = (uint64_t)i;
+        mmtk_post_alloc(t->m, o, bytes, MMTK_ALLOC_DEFAULT);
+        if (!mmtk_is_mmtk_object(vm.heap, o) || mmtk_find_object(vm.heap, (char *)o + bytes - 1) != o)
+            bad++;
+        mmtk_object_reference_write_inline(t->m, o, &o->refs[0], tv_root(t, head));
+        tv_set_root(t, head, o);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    mmtk_get_stats(vm.heap, &st1);
+    CU_ASSERT_EQUAL(st1.objects_allocated - st0.objects_allocated, (uint64_t)n);
+    if (is_collecting())
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+    long count = 0;
+    for (tv_obj *o = tv_root(t, head); o; o = o->refs[0], count++)
+        if (o->tag != TV_TAG || o->id != (uint64_t)(n - 1 - count))
+            break;
+    CU_ASSERT_EQUAL(count, n);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
 static void test_trees_and_cycles_under_stress(void)
 {
     if (!is_collecting())
@@ -423,6 +464,7 @@ int main(void)
         CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
         /* CUnit has no suite argument: the suite's name picks the plan */
         CU_add_test(s, "every semantics", test_every_semantics);
+        CU_add_test(s, "inline fast paths", test_inline_fast_paths);
         CU_add_test(s, "trees and cycles under stress+verify", test_trees_and_cycles_under_stress);
         CU_add_test(s, "moving updates roots and fields", test_moving_updates_roots_and_fields);
         CU_add_test(s, "large objects", test_large_objects);
