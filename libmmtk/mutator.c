@@ -234,6 +234,20 @@ static void *mutator_alloc_slow(mmtk_mutator *m, size_t size, size_t align, ptrd
     return NULL;
 }
 
+/* An allocation with align > GRANULE_BYTES in a plan that must know of it
+ * (plan_ops.note_aligned): the slow path, then the plan's note. */
+static void *mutator_alloc_aligned(mmtk_mutator *m, size_t size, size_t align, ptrdiff_t offset, int semantics)
+{
+    if (m->magic != MUTATOR_MAGIC) {
+        errno = EINVAL;
+        return NULL;
+    }
+    void *p = mutator_alloc_slow(m, size, align, offset, semantics);
+    if (p)
+        m->heap->plan->note_aligned(m, p, semantics);
+    return p;
+}
+
 void *mmtk_alloc(mmtk_mutator *m, size_t size, size_t align, ptrdiff_t offset, int semantics)
 {
     if (MMTK_UNLIKELY(!m || (unsigned)semantics >= MMTK_SEMANTICS || (align & (align - 1)) != 0 ||
@@ -255,6 +269,8 @@ void *mmtk_alloc(mmtk_mutator *m, size_t size, size_t align, ptrdiff_t offset, i
             return NULL;
         }
         offset = (ptrdiff_t)((uintptr_t)offset & (align - 1));
+        if (MMTK_UNLIKELY(m->heap->plan->note_aligned != NULL))
+            return mutator_alloc_aligned(m, size, align, offset, semantics);
     }
     if (MMTK_LIKELY(!m->stress)) {
         void *p = alloc_bump(m->sem[semantics], size, align, offset);

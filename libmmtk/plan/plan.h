@@ -61,6 +61,10 @@ typedef struct plan_ops {
      * through the binding's own scan_roots/scan_object; the second closure
      * re-marks exactly the same objects, so release() sees the same marks. */
     void (*after_closure)(struct mmtk *heap);
+    /* Optional: a mutator allocated obj with an alignment above
+     * GRANULE_BYTES (called on the allocating thread, after the slow path):
+     * for plans that move objects and must keep their alignment. */
+    void (*note_aligned)(struct mmtk_mutator *m, mmtk_object obj, int semantics);
     /* Write barrier after the store (NULL: no barrier). */
     void (*write_post)(struct mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
     /* Optional: extra roots reported in the roots packet after the VM's
