@@ -13,7 +13,8 @@ libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs
 	libmmtk/policy/space.c libmmtk/policy/immortal.c libmmtk/policy/copyspace.c \
 	libmmtk/policy/marksweepspace.c libmmtk/policy/largeobjectspace.c \
 	libmmtk/alloc/bump.c libmmtk/alloc/freelist.c libmmtk/alloc/large.c \
-	libmmtk/plan/plan.c libmmtk/plan/nogc.c libmmtk/plan/marksweep.c libmmtk/plan/semispace.c
+	libmmtk/plan/plan.c libmmtk/plan/nogc.c libmmtk/plan/marksweep.c libmmtk/plan/semispace.c \
+	libmmtk/policy/markcompactspace.c libmmtk/plan/markcompact.c
 
 ## The Immix family and the generational plans.
 noinst_HEADERS += libmmtk/policy/immixspace.h
@@ -54,3 +55,11 @@ bench_bench_gc_LDADD = libmmtk.la libvmma.la $(BDWGC_LIBS)
 
 ## Man page.
 dist_man3_MANS += doc/mmtk.3
+
+## MarkCompact suite.
+check_PROGRAMS += tests/test_mmtk_markcompact
+TESTS += tests/test_mmtk_markcompact
+tests_test_mmtk_markcompact_SOURCES = tests/test_mmtk_markcompact.c tests/testvm.c
+tests_test_mmtk_markcompact_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_mmtk_markcompact_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
+tests_test_mmtk_markcompact_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)

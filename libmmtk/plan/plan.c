@@ -15,7 +15,7 @@ const plan_entry plan_registry[] = {
     { "GenCopy", NULL },
     { "GenImmix", NULL },
     { "StickyImmix", NULL },
-    { "MarkCompact", NULL },
+    { "MarkCompact", &markcompact_plan_ops },
     { NULL, NULL },
 };
 

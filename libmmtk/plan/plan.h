@@ -89,5 +89,7 @@ struct allocator *mutator_allocator_slot(struct mmtk_mutator *m, int i);
 extern const plan_ops nogc_plan_ops;
 extern const plan_ops marksweep_plan_ops;
 extern const plan_ops semispace_plan_ops;
+extern const plan_ops immix_plan_ops;
+extern const plan_ops markcompact_plan_ops;
 
 #endif /* MMTK_PLAN_PLAN_H */

@@ -90,6 +90,14 @@ space *immortal_space_create(struct mmtk *heap, const char *name);
 space *copy_space_create(struct mmtk *heap, const char *name);
 space *ms_space_create(struct mmtk *heap, const char *name);
 space *los_create(struct mmtk *heap, const char *name);
+space *mc_space_create(struct mmtk *heap, const char *name);
+
+/* Mark-compact space (policy/markcompactspace.c), driven by the MarkCompact
+ * plan's after_closure: new addresses after the marking closure (and the
+ * space's trace switches to returning them), then sliding after the
+ * reference-updating closure. */
+void mc_space_forward(space *s);
+void mc_space_compact(space *s);
 
 /* Mark-sweep size classes (policy/marksweepspace.c). */
 #define MS_NCLASSES     32

@@ -1,0 +1,296 @@
+/*
+ * policy/markcompactspace.c — the mark-compact space: bump-allocated like a
+ * copy space, collected in place by marking and then sliding the live
+ * objects down in address order (Lisp-2 order, Compressor-style side
+ * tables: no object header is touched).
+ *
+ * A collection drives it through three modes (plan/markcompact.c):
+ *   MC_MARK    the closure marks live objects (MARK bit on the first granule);
+ *              conservative roots pin their object for this collection;
+ *   forwarding mc_space_forward(): walk the chunks in list order, regions of
+ *              64 granules (one bitmap word, 1 KiB) in address order; set a
+ *              FWD bit on every granule of every live object (the live map)
+ *              and give each region a base so that the new address of a live
+ *              object at granule g of region r is
+ *                  base[r] + GRANULE_BYTES * popcount(FWD[r] below g)
+ *              (bases live in the chunk's ext area). A region holding a
+ *              pinned object (PIN bit: mmtk_pin_object or a conservative
+ *              root) or an object that must keep its alignment (LOG bit,
+ *              plan_ops.note_aligned) is *fixed*: none of its objects moves
+ *              and the destination cursor skips it;
+ *   MC_UPDATE  the plan re-runs the closure: trace returns the new address
+ *              (trace_slot rewrites the slot) and re-marks, so every root,
+ *              field, weak slot and finalizer entry is updated in place;
+ *   compaction mc_space_compact(): memmove each live object to its new
+ *              address in the same order, rebuild VO bits, drop PIN/LOG bits
+ *              of dead objects, set the chunks' cursors and release chunks
+ *              left empty. post_copy(from, to) is called after each move;
+ *              the old copy may already be partly overwritten (the ranges
+ *              overlap when an object slides by less than its size).
+ *
+ * Invariant of the forwarding walk (what makes memmove in order safe): the
+ * destination cursor never passes the source position — every object's new
+ * address precedes or equals its old one in (chunk order, address) order,
+ * and destinations are handed out in source order. Objects never straddle
+ * chunks (they are smaller than the LOS threshold).
+ * Outside a collection MARK and FWD bits and the base tables are clear;
+ * PIN and LOG bits are set only on live objects' first granules.
+ */
+#include "mmtk_internal.h"
+#include <string.h>
+
+enum { MC_IDLE, MC_MARK, MC_UPDATE };
+
+#define MC_REGION_GRANULES 64                       /* one bitmap word */
+#define MC_REGIONS         CHUNK_BITMAP_WORDS
+#define MC_FIRST_REGION    ((CHUNK_DATA_OFFSET >> GRANULE_LOG) / MC_REGION_GRANULES)
+#define MC_FIXED           ((uintptr_t)1)           /* base of a region that stays */
+/* chunk->space_data slots during a collection */
+#define MC_FIXED_LO        0    /* start of the first fixed region's first object, 0 = none */
+#define MC_FIXED_HI        1    /* end of the last fixed region's last object */
+#define MC_DEST_END        2    /* end of what compaction puts in this chunk, 0 = nothing */
+
+_Static_assert(MC_REGIONS * sizeof(uintptr_t) <= CHUNK_EXT_BYTES, "region bases must fit in ext");
+
+typedef struct mc_space {
+    space base;
+    int mode;
+} mc_space;
+
+/* Where the next region's live objects go. */
+typedef struct mc_dest {
+    chunk *c;
+    uintptr_t at;
+} mc_dest;
+
+static inline uintptr_t *mc_bases(chunk *c)
+{
+    return (uintptr_t *)(void *)c->ext;
+}
+
+static inline uint64_t mc_below(size_t g)
+{
+    return ((uint64_t)1 << (g & 63)) - 1;
+}
+
+/* The new address of live object obj (valid from forwarding to compaction). */
+static inline mmtk_object mc_new_address(mmtk_object obj)
+{
+    chunk *c = chunk_of(obj);
+    size_t g = chunk_granule(obj), r = g / MC_REGION_GRANULES;
+    uintptr_t b = mc_bases(c)[r];
+    if (b == MC_FIXED)
+        return obj;
+    unsigned n = (unsigned)__builtin_popcountll(c->bits[META_FWD][r] & mc_below(g));
+    return (mmtk_object)(b + ((uintptr_t)n << GRANULE_LOG));
+}
+
+/* ---------------------------------------------------------------- */
+/* Trace ops                                                          */
+
+static mmtk_object mc_trace(space *s, gc_worker *w, mmtk_object obj)
+{
+    int update = ((mc_space *)s)->mode == MC_UPDATE;
+    if (update && !meta_test(obj, META_FWD))
+        return obj;   /* not live in the marking closure: leave it alone */
+    if (meta_set_atomic(obj, META_MARK))
+        gc_enqueue(w, obj);   /* scanned at its old address: fields updated in place */
+    return update ? mc_new_address(obj) : obj;
+}
+
+static mmtk_object mc_forwarded(space *s, mmtk_object obj)
+{
+    return ((mc_space *)s)->mode == MC_UPDATE ? mc_new_address(obj) : obj;
+}
+
+/* A conservative root: pin obj for this collection (gc.c unpins it after
+ * release), so its region is fixed. */
+static mmtk_object mc_trace_pinned(space *s, gc_worker *w, mmtk_object obj)
+{
+    if (((mc_space *)s)->mode == MC_MARK && meta_set_atomic(obj, META_PIN))
+        gc_note_transient_pin(w->heap, obj);
+    return mc_trace(s, w, obj);
+}
+
+/* ---------------------------------------------------------------- */
+/* Forwarding                                                         */
+
+static void mc_set_range(chunk *c, int map, size_t g, size_t n)
+{
+    while (n) {
+        size_t bit = g & 63, take = 64 - bit < n ? 64 - bit : n;
+        uint64_t m = take == 64 ? ~(uint64_t)0 : (((uint64_t)1 << take) - 1) << bit;
+        c->bits[map][g >> 6] |= m;
+        g += take;
+        n -= take;
+    }
+}
+
+/* Move d to a place that holds `bytes`: past the chunk's fixed regions, or
+ * into the next chunk. Never past chunk `src` (the region's own place fits). */
+static void mc_dest_fit(mc_dest *d, size_t bytes, chunk *src)
+{
+    for (;;) {
+        uintptr_t lo = d->c->space_data[MC_FIXED_LO], hi = d->c->space_data[MC_FIXED_HI];
+        int below_fixed = lo && d->at < lo;
+        uintptr_t limit = below_fixed ? lo : chunk_end(d->c);
+        if (d->at + bytes <= limit)
+            return;
+        if (below_fixed) {
+            d->at = hi;
+        } else {
+            if (d->c == src)
+                return;   /* unreachable: a region fits where it already is */
+            d->c = d->c->next;
+            d->at = chunk_data_start(d->c);
+        }
+    }
+}
+
+/* Live map and base for region r of chunk c; advances d. */
+static void mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
+{
+    uint64_t starts = c->bits[META_MARK][r];
+    uintptr_t *bases = mc_bases(c);
+    int fixed = (starts & (c->bits[META_PIN][r] | c->bits[META_LOG][r])) != 0;
+    size_t total = 0, first_g = r * MC_REGION_GRANULES + (size_t)__builtin_ctzll(starts);
+    uintptr_t first = (uintptr_t)c + (first_g << GRANULE_LOG), last_end = first;
+    for (uint64_t bits = starts; bits; bits &= bits - 1) {
+        size_t g = r * MC_REGION_GRANULES + (size_t)__builtin_ctzll(bits);
+        uintptr_t obj = (uintptr_t)c + (g << GRANULE_LOG);
+        size_t size = gc_object_size(heap, (mmtk_object)obj);
+        mc_set_range(c, META_FWD, g, size >> GRANULE_LOG);
+        total += size;
+        last_end = obj + size;
+    }
+    if (fixed) {
+        bases[r] = MC_FIXED;
+        if (!c->space_data[MC_FIXED_LO])
+            c->space_data[MC_FIXED_LO] = first;
+        c->space_data[MC_FIXED_HI] = last_end;
+        if (d->c == c && d->at < last_end)
+            d->at = last_end;
+        return;
+    }
+    mc_dest_fit(d, total, c);
+    unsigned before = (unsigned)__builtin_popcountll(c->bits[META_FWD][r] & mc_below(first_g));
+    bases[r] = d->at - ((uintptr_t)before << GRANULE_LOG);
+    d->at += total;
+    d->c->space_data[MC_DEST_END] = d->at;
+}
+
+void mc_space_forward(space *s)
+{
+    mmtk *heap = s->heap;
+    if (!s->chunks)
+        return;
+    mc_dest d = { s->chunks, chunk_data_start(s->chunks) };
+    for (chunk *c = s->chunks; c; c = c->next)
+        for (size_t r = MC_FIRST_REGION; r < MC_REGIONS; r++)
+            if (c->bits[META_MARK][r])
+                mc_forward_region(heap, c, r, &d);
+    ((mc_space *)s)->mode = MC_UPDATE;
+}
+
+/* ---------------------------------------------------------------- */
+/* Compaction                                                         */
+
+/* Slide chunk c's live objects (MARK bits: the update closure re-marked
+ * exactly the live ones) to their new addresses. */
+static void mc_compact_chunk(mmtk *heap, chunk *c, uint64_t *moved, uint64_t *moved_bytes)
+{
+    for (size_t r = 0; r < MC_REGIONS; r++) {
+        uint64_t live = c->bits[META_MARK][r];
+        c->bits[META_PIN][r] &= live;   /* dead objects' bits go; fixed objects keep theirs */
+        c->bits[META_LOG][r] &= live;
+        c->bits[META_VO][r] = 0;        /* set again below, at each new address */
+    }
+    for (size_t r = MC_FIRST_REGION; r < MC_REGIONS; r++) {
+        for (uint64_t bits = c->bits[META_MARK][r]; bits; bits &= bits - 1) {
+            size_t g = r * MC_REGION_GRANULES + (size_t)__builtin_ctzll(bits);
+            mmtk_object obj = (mmtk_object)((uintptr_t)c + (g << GRANULE_LOG));
+            mmtk_object to = mc_new_address(obj);
+            if (to != obj) {
+                size_t size = gc_object_size(heap, obj);
+                memmove(to, obj, size);
+                if (heap->binding.post_copy)
+                    heap->binding.post_copy(heap->vm, obj, to);
+                (*moved)++;
+                *moved_bytes += size;
+            }
+            meta_set(to, META_VO);
+        }
+    }
+}
+
+void mc_space_compact(space *s)
+{
+    mmtk *heap = s->heap;
+    uint64_t moved = 0, moved_bytes = 0;
+    for (chunk *c = s->chunks; c; c = c->next)
+        mc_compact_chunk(heap, c, &moved, &moved_bytes);
+    /* New cursors; chunks that hold nothing go back to the client. The
+     * last chunk that received objects is where bump buffers continue. */
+    chunk *last = NULL;
+    for (chunk *c = s->chunks, *next; c; c = next) {
+        next = c->next;
+        uintptr_t end = c->space_data[MC_DEST_END], hi = c->space_data[MC_FIXED_HI];
+        if (hi > end)
+            end = hi;
+        if (!end) {
+            space_release_chunk(s, c);
+            continue;
+        }
+        c->cursor = end;
+        if (c->space_data[MC_DEST_END])
+            last = c;
+    }
+    s->bump_chunk = last;
+    pthread_mutex_lock(&heap->stats_lock);
+    heap->stats.objects_copied += moved;
+    heap->stats.bytes_copied += moved_bytes;
+    pthread_mutex_unlock(&heap->stats_lock);
+}
+
+/* ---------------------------------------------------------------- */
+/* Prepare, release                                                   */
+
+static void mc_prepare(space *s)
+{
+    ((mc_space *)s)->mode = MC_MARK;
+}
+
+static void mc_release(space *s)
+{
+    for (chunk *c = s->chunks; c; c = c->next) {
+        chunk_clear_map(c, META_MARK);
+        chunk_clear_map(c, META_FWD);
+        memset(mc_bases(c), 0, MC_REGIONS * sizeof(uintptr_t));
+        c->space_data[MC_FIXED_LO] = c->space_data[MC_FIXED_HI] = c->space_data[MC_DEST_END] = 0;
+    }
+    ((mc_space *)s)->mode = MC_IDLE;
+}
+
+static const space_ops mc_ops = {
+    .kind = "markcompact",
+    .trace = mc_trace,
+    .trace_pinned = mc_trace_pinned,
+    .is_live = space_mark_is_live,
+    .forwarded = mc_forwarded,
+    .prepare = mc_prepare,
+    .release = mc_release,
+    .clear_marks = space_clear_marks,
+    .is_object = space_vo_is_object,
+    .find_object = space_vo_find_object,
+};
+
+space *mc_space_create(mmtk *heap, const char *name)
+{
+    mc_space *ms = heap_mem_alloc(heap, sizeof *ms, 16);
+    if (!ms)
+        return NULL;
+    space_init(&ms->base, heap, &mc_ops, name);
+    ms->base.movable = 1;
+    ms->mode = MC_IDLE;
+    return &ms->base;
+}
