@@ -17,9 +17,10 @@ libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs
 	libmmtk/policy/markcompactspace.c libmmtk/plan/markcompact.c
 
 ## The Immix family and the generational plans.
-noinst_HEADERS += libmmtk/policy/immixspace.h
+noinst_HEADERS += libmmtk/policy/immixspace.h libmmtk/plan/generational.h
 libmmtk_la_SOURCES += libmmtk/policy/immixspace.c libmmtk/alloc/immix_alloc.c \
-	libmmtk/plan/immix.c
+	libmmtk/plan/immix.c libmmtk/plan/generational.c libmmtk/plan/gencopy.c \
+	libmmtk/plan/genimmix.c libmmtk/plan/stickyimmix.c
 
 ## Tests: the test VM (tests/testvm.[ch]) and one program per area.
 noinst_HEADERS += tests/gen_common.h
@@ -29,6 +30,12 @@ tests_test_mmtk_immix_SOURCES = tests/test_mmtk_immix.c tests/gen_common.c tests
 tests_test_mmtk_immix_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_test_mmtk_immix_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
 tests_test_mmtk_immix_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
+check_PROGRAMS += tests/test_mmtk_gen
+TESTS += tests/test_mmtk_gen
+tests_test_mmtk_gen_SOURCES = tests/test_mmtk_gen.c tests/gen_common.c tests/testvm.c
+tests_test_mmtk_gen_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_mmtk_gen_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
+tests_test_mmtk_gen_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
 noinst_HEADERS += tests/testvm.h
 check_PROGRAMS += tests/test_mmtk_plans
 TESTS += tests/test_mmtk_plans

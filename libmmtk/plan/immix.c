@@ -47,19 +47,10 @@ static void immix_mutator_init(mmtk_mutator *m)
     mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
 }
 
-/* Defragment when the last collection left an eighth of the space in
- * holes of recyclable blocks, or less than a sixteenth of the heap free. */
-int immix_wants_defrag(mmtk *heap, space *ix)
-{
-    size_t committed = ix->committed;
-    return immix_space_frag_bytes(ix) * 8 >= committed ||
-           immix_space_free_bytes(ix) * 16 < heap->max_heap;
-}
-
 static void immix_prepare(mmtk *heap)
 {
     immix_plan *p = heap->plan_data;
-    immix_space_set_collection(p->ix, 1, immix_wants_defrag(heap, p->ix));
+    immix_space_set_collection(p->ix, 1, immix_space_fragmented(p->ix));
 }
 
 static void immix_worker_init(mmtk *heap, gc_worker *w)

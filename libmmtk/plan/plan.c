@@ -12,9 +12,9 @@ const plan_entry plan_registry[] = {
     { "MarkSweep", &marksweep_plan_ops },
     { "SemiSpace", &semispace_plan_ops },
     { "Immix", &immix_plan_ops },
-    { "GenCopy", NULL },
-    { "GenImmix", NULL },
-    { "StickyImmix", NULL },
+    { "GenCopy", &gencopy_plan_ops },
+    { "GenImmix", &genimmix_plan_ops },
+    { "StickyImmix", &stickyimmix_plan_ops },
     { "MarkCompact", &markcompact_plan_ops },
     { NULL, NULL },
 };

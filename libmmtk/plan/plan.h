@@ -90,6 +90,9 @@ extern const plan_ops nogc_plan_ops;
 extern const plan_ops marksweep_plan_ops;
 extern const plan_ops semispace_plan_ops;
 extern const plan_ops immix_plan_ops;
+extern const plan_ops gencopy_plan_ops;
+extern const plan_ops genimmix_plan_ops;
+extern const plan_ops stickyimmix_plan_ops;
 extern const plan_ops markcompact_plan_ops;
 
 #endif /* MMTK_PLAN_PLAN_H */

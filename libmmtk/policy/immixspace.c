@@ -418,6 +418,14 @@ size_t immix_space_headroom(space *s)
     return h < 4 * IMMIX_BLOCK_BYTES ? 4 * IMMIX_BLOCK_BYTES : h;
 }
 
+/* Worth defragmenting: the last collection left an eighth of the space in
+ * holes of recyclable blocks, or less than a sixteenth of the heap free. */
+int immix_space_fragmented(space *s)
+{
+    immix_space *is = immix(s);
+    return is->frag_bytes * 8 >= s->committed || is->free_bytes * 16 < s->heap->max_heap;
+}
+
 size_t immix_space_young_bytes(space *s)
 {
     return __atomic_load_n(&immix(s)->young_bytes, __ATOMIC_RELAXED);

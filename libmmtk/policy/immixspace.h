@@ -124,6 +124,8 @@ uintptr_t immix_take_block(space *s, int recyclable, int for_gc);
 int  immix_note_young(space *s, size_t bytes);
 int  immix_young_exhausted(space *s);
 void immix_space_set_young_limit(space *s, size_t bytes);
+/* Should the next full collection defragment (immixspace.c says when)? */
+int immix_space_fragmented(space *s);
 /* Free lines in recyclable blocks after the last collection. */
 size_t immix_space_frag_bytes(space *s);
 
