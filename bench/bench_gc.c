@@ -57,7 +57,13 @@ typedef struct backend {
 #define MAX_ROOTS 1024
 static void *roots[MAX_ROOTS];
 static int nroots;
-#define PUSH(p) (roots[nroots++] = (p), nroots - 1)
+/* A function, not a macro: the value (which may allocate and push) is
+ * computed before the slot is taken. */
+static int PUSH(void *p)
+{
+    roots[nroots] = p;
+    return nroots++;
+}
 #define ROOT(i) ((node *)roots[i])
 #define POP(n) (nroots -= (n))
 
@@ -86,13 +92,21 @@ static void b_roots(void *vm, mmtk_visitor *v)
         mmtk_visit_slot(v, (mmtk_object *)&roots[k]);
 }
 
+static void m_oom(void)
+{
+    mmtk_stats st;
+    mmtk_get_stats(heap, &st);
+    fprintf(stderr, "bench_gc: out of memory (%s: %zu of %zu bytes in use, %llu collections, %llu live after the last)\n",
+            mmtk_plan_name(heap), mmtk_used_bytes(heap), mmtk_total_bytes(heap),
+            (unsigned long long)st.collections, (unsigned long long)st.live_bytes_after_last_gc);
+    exit(3);
+}
+
 static node *m_node(void)
 {
     node *n = mmtk_alloc_inline(mut, sizeof(node));   /* = mmtk_alloc(.., 8, 0, DEFAULT) */
-    if (!n) {
-        fprintf(stderr, "bench_gc: out of memory\n");
-        exit(3);
-    }
+    if (!n)
+        m_oom();
     n->hdr = HDR(sizeof(node), 2);
     mmtk_post_alloc(mut, n, sizeof(node), MMTK_ALLOC_DEFAULT);
     return n;
@@ -102,10 +116,8 @@ static darray *m_array(size_t n)
 {
     size_t bytes = sizeof(darray) + n * sizeof(double);
     darray *a = mmtk_alloc(mut, bytes, 8, 0, MMTK_ALLOC_DEFAULT);
-    if (!a) {
-        fprintf(stderr, "bench_gc: out of memory\n");
-        exit(3);
-    }
+    if (!a)
+        m_oom();
     a->hdr = HDR(bytes, 0);
     mmtk_post_alloc(mut, a, bytes, MMTK_ALLOC_DEFAULT);
     return a;
@@ -262,7 +274,7 @@ static int gcbench(int scale)
  * then many short-lived trees of every depth. */
 static int binary_trees(int scale)
 {
-    const int max_d = 18 - scale, min_d = 4;
+    const int max_d = 17 - scale, min_d = 4;   /* SemiSpace fits its 32 MiB stretch tree in 64 MiB */
     long c = check_tree(make_tree(max_d + 1));
     int ll = PUSH(make_tree(max_d));
     long total = c;
