@@ -55,7 +55,7 @@ static void test_default_and_refused_plans(void)
     mmtk_builder *b = mmtk_builder_new();
     mmtk *heap = mmtk_init(b, &binding, &vm);
     CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
-    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(heap), "MarkSweep");   /* until GenImmix lands */
+    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(heap), "GenImmix");   /* SPEC default */
     CU_ASSERT_EQUAL(mmtk_total_bytes(heap), (size_t)64 << 20);
     mmtk_destroy(heap);
     const char *later[] = { "Immix", "GenCopy", "GenImmix", "StickyImmix", "MarkCompact" };

@@ -78,7 +78,7 @@ typedef struct plan_entry {
     const plan_ops *ops;
 } plan_entry;
 extern const plan_entry plan_registry[];
-#define PLAN_DEFAULT_NAME "MarkSweep"   /* until GenImmix lands (SPEC default) */
+#define PLAN_DEFAULT_NAME "GenImmix"    /* SPEC default */
 const plan_entry *plan_find(const char *name);
 
 int  plan_add_space(struct mmtk *heap, struct space *s);
