@@ -14,6 +14,9 @@
  *  - the welltype-demo command prints the table (when it is built).
  * VMMA_TEST_SCALE > 1 (Valgrind) tests fewer plans under stress.
  */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
 #include "../vm.h"
 
 #include <CUnit/Basic.h>
@@ -460,6 +463,10 @@ int main(void)
     const char *s = getenv("VMMA_TEST_SCALE");
     if (s && atoi(s) > 1)
         test_scale = atoi(s);
+#ifdef VMMA_TSAN
+    if (test_scale < 4)
+        test_scale = 4;        /* ThreadSanitizer runs ~30x slower: smaller loops */
+#endif
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite su = CU_add_suite("welltype VM on libmmtk", NULL, NULL);
