@@ -273,7 +273,10 @@ void *mmtk_alloc(mmtk_mutator *m, size_t size, size_t align, ptrdiff_t offset, i
             return mutator_alloc_aligned(m, size, align, offset, semantics);
     }
     if (MMTK_LIKELY(!m->stress)) {
-        void *p = alloc_bump(m->sem[semantics], size, align, offset);
+        allocator *a = m->sem[semantics];
+        void *p = alloc_bump(a, size, align, offset);
+        if (!p && a->ops->alloc_fast && align == GRANULE_BYTES && size < m->heap->plan->los_threshold)
+            p = a->ops->alloc_fast(a, size);
         if (MMTK_LIKELY(p != NULL)) {
             mutator_count(m, size);
             return p;

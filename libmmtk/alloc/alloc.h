@@ -29,6 +29,11 @@ typedef struct allocator allocator;
 
 typedef struct allocator_ops {
     void *(*alloc)(allocator *a, size_t size, size_t align, ptrdiff_t offset);
+    /* Optional: a fast path for allocators without a bump window (granule
+     * alignment only) that never takes memory from its space, so never
+     * needs a safepoint; NULL when it would have to (ops->alloc then runs
+     * on the slow path, which polls for collections). */
+    void *(*alloc_fast)(allocator *a, size_t size);
     void  (*reset)(allocator *a);
 } allocator_ops;
 

@@ -32,13 +32,30 @@ static void *freelist_alloc(allocator *a, size_t size, size_t align, ptrdiff_t o
     return cell;
 }
 
+static void *freelist_alloc_fast(allocator *a, size_t size)
+{
+    if (size > MS_MAX_CELL)
+        return NULL;
+    freelist_allocator *fl = (freelist_allocator *)a;
+    unsigned cls = ms_size_class(size);
+    void **cell = fl->lists[cls];
+    if (!cell)
+        return NULL;
+    fl->lists[cls] = *cell;
+    memset(cell, 0, size);
+    meta_set(cell, META_VO);
+    return cell;
+}
+
 static void freelist_reset(allocator *a)
 {
     freelist_allocator *fl = (freelist_allocator *)a;
     memset(fl->lists, 0, sizeof fl->lists);
 }
 
-static const allocator_ops freelist_ops = { .alloc = freelist_alloc, .reset = freelist_reset };
+static const allocator_ops freelist_ops = {
+    .alloc = freelist_alloc, .alloc_fast = freelist_alloc_fast, .reset = freelist_reset,
+};
 
 void allocator_init_freelist(allocator *a, space *s, mmtk_mutator *m)
 {
