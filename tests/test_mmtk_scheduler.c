@@ -582,7 +582,7 @@ static void test_fork_child(void)
 
 /* Several heaps collecting at once in several threads. */
 typedef struct jobs_arg {
-    unsigned rounds;
+    unsigned rounds, workers;
     int failures;
 } jobs_arg;
 
@@ -591,7 +591,7 @@ static void *jobs_thread(void *arg)
     jobs_arg *a = arg;
     for (unsigned r = 0; r < a->rounds; r++) {
         tree t;
-        if (tree_run_job(&t, scaled(20000) + r, 2) != 0)
+        if (tree_run_job(&t, scaled(20000) + r, a->workers) != 0)
             a->failures++;
     }
     return NULL;
@@ -605,6 +605,7 @@ static void test_concurrent_jobs(void)
 
     for (int i = 0; i < NTHREADS; i++) {
         a[i].rounds = 20;
+        a[i].workers = 2 + (unsigned)i;   /* the pool grows meanwhile */
         a[i].failures = 0;
         CU_ASSERT_FATAL(pthread_create(&th[i], NULL, jobs_thread, &a[i]) == 0);
     }
@@ -612,6 +613,53 @@ static void test_concurrent_jobs(void)
         pthread_join(th[i], NULL);
         CU_ASSERT_EQUAL(a[i].failures, 0);
     }
+}
+
+/* While one heap's job holds the pool, another heap's parallel job runs on
+ * its own thread alone and finishes: it never waits for the pool. */
+typedef struct nested {
+    sched_job job;
+    sched_packet pk;
+    tree inner;
+    pthread_t th;
+    int started, inner_result, inner_in_time;
+    atomic_int inner_done;
+} nested;
+
+static void *nested_inner(void *arg)
+{
+    nested *n = arg;
+    n->inner_result = tree_run_job(&n->inner, scaled(5000), 2);
+    atomic_store(&n->inner_done, 1);
+    return NULL;
+}
+
+static void nested_outer_run(sched_packet *p, sched_worker *wk)
+{
+    nested *n = container_of(p, nested, pk);
+    double deadline = now_seconds() + 20;
+
+    (void)wk;
+    n->started = pthread_create(&n->th, NULL, nested_inner, n) == 0;
+    while (n->started && !atomic_load(&n->inner_done) && now_seconds() < deadline)
+        sched_yield();
+    n->inner_in_time = atomic_load(&n->inner_done);
+}
+
+static void test_busy_pool_runs_alone(void)
+{
+    static nested n;
+
+    memset(&n, 0, sizeof n);
+    sched_job_init(&n.job, 2, &n);
+    n.pk.run = nested_outer_run;
+    sched_push(&n.job, NULL, SCHED_CLOSURE, &n.pk);
+    sched_run(&n.job);
+    CU_ASSERT_FATAL(n.started);
+    pthread_join(n.th, NULL);
+    CU_ASSERT(n.inner_in_time);
+    CU_ASSERT_EQUAL(n.inner_result, 0);
+    CU_ASSERT_EQUAL(atomic_load(&n.inner.id_mask), 1u);   /* worker 0 only */
 }
 
 /* Seeded random shapes, worker counts and drain behaviour. */
@@ -668,6 +716,7 @@ int main(void)
         || !CU_add_test(suite, "pool grows to the largest job", test_pool_grows)
         || !CU_add_test(suite, "idle workers hint", test_idle_workers_hint)
         || !CU_add_test(suite, "forked child", test_fork_child)
+        || !CU_add_test(suite, "busy pool: a second job runs alone", test_busy_pool_runs_alone)
         || !CU_add_test(suite, "concurrent jobs in threads", test_concurrent_jobs)
         || !CU_add_test(suite, "random stress", test_random_stress)) {
         CU_cleanup_registry();
