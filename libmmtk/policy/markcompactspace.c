@@ -73,6 +73,20 @@ static inline uint64_t mc_below(size_t g)
     return ((uint64_t)1 << (g & 63)) - 1;
 }
 
+/* Bits set in x. Without -mpopcnt __builtin_popcountll is a libgcc call;
+ * this is a handful of inline instructions either way. */
+static inline unsigned mc_popcount(uint64_t x)
+{
+#ifdef __POPCNT__
+    return (unsigned)__builtin_popcountll(x);
+#else
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+#endif
+}
+
 /* The new address of live object obj (valid from forwarding to compaction). */
 static inline mmtk_object mc_new_address(mmtk_object obj)
 {
@@ -81,7 +95,7 @@ static inline mmtk_object mc_new_address(mmtk_object obj)
     uintptr_t b = mc_bases(c)[r];
     if (b == MC_FIXED)
         return obj;
-    unsigned n = (unsigned)__builtin_popcountll(c->bits[META_FWD][r] & mc_below(g));
+    unsigned n = mc_popcount(c->bits[META_FWD][r] & mc_below(g));
     return (mmtk_object)(b + ((uintptr_t)n << GRANULE_LOG));
 }
 
@@ -173,7 +187,7 @@ static void mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
         return;
     }
     mc_dest_fit(d, total, c);
-    unsigned before = (unsigned)__builtin_popcountll(c->bits[META_FWD][r] & mc_below(first_g));
+    unsigned before = mc_popcount(c->bits[META_FWD][r] & mc_below(first_g));
     bases[r] = d->at - ((uintptr_t)before << GRANULE_LOG);
     d->at += total;
     d->c->space_data[MC_DEST_END] = d->at;
