@@ -335,7 +335,7 @@ int main(int argc, char **argv)
     int scale = argc > 1 ? atoi(argv[1]) : 0;
     if (getenv("BENCH_GC_QUICK"))
         scale = 4;
-    const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace",
+    const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace", "MarkCompact",
 #ifdef HAVE_BDWGC
                             "BoehmGC",
 #endif
@@ -346,7 +346,7 @@ int main(int argc, char **argv)
         return run_child(argv[2], w, scale, 1) ? 1 : 0;
     }
     printf("bench_gc: depth scale -%d, libmmtk heaps 64 MiB (NoGC 6 GiB), Boehm GC default heap\n", scale);
-    printf("%-13s %-10s %9s %6s %13s %13s %s\n", "workload", "plan", "time_s", "GCs", "max_pause_ms",
+    printf("%-13s %-11s %9s %6s %13s %13s %s\n", "workload", "plan", "time_s", "GCs", "max_pause_ms",
            "peak_rss_MiB", "ok");
     for (int w = 0; w < 2; w++) {
         for (size_t p = 0; p < sizeof plans / sizeof plans[0]; p++) {
@@ -367,10 +367,10 @@ int main(int argc, char **argv)
             struct rusage ru;
             wait4(pid, &status, 0, &ru);
             if (got != (ssize_t)sizeof r) {
-                printf("%-13s %-10s %9s (failed: status %d)\n", workloads[w], plans[p], "-", status);
+                printf("%-13s %-11s %9s (failed: status %d)\n", workloads[w], plans[p], "-", status);
                 continue;
             }
-            printf("%-13s %-10s %9.3f %6llu %13.2f %13.1f %s\n", workloads[w], plans[p], r.seconds,
+            printf("%-13s %-11s %9.3f %6llu %13.2f %13.1f %s\n", workloads[w], plans[p], r.seconds,
                    (unsigned long long)r.collections, r.max_pause_ms, (double)ru.ru_maxrss / 1024.0,
                    r.ok ? "yes" : "NO");
         }
