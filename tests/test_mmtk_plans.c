@@ -160,6 +160,104 @@ static void test_trees_and_cycles_under_stress(void)
     tv_heap_free(&vm);
 }
 
+/* Every object reachable from the test thread's roots: intact and known to
+ * the heap. Returns the number of broken objects; *count the reached. */
+static long check_reachable(tv_vm *vm, tv_thread *t, long *count)
+{
+    size_t cap = 1 << 16;
+    void **set = calloc(cap, sizeof *set), **stack = malloc(cap * sizeof *stack);
+    size_t n = 0;
+    long bad = 0;
+    *count = 0;
+    for (size_t r = 0; r < t->nroots; r++)
+        if (t->roots[r])
+            stack[n++] = t->roots[r];
+    while (n) {
+        tv_obj *o = stack[--n];
+        size_t h = ((uintptr_t)o >> 4) * 2654435761u & (cap - 1);
+        while (set[h] && set[h] != o)
+            h = (h + 1) & (cap - 1);
+        if (set[h])
+            continue;
+        set[h] = o;
+        if (++*count > (long)cap / 2 || !tv_check(o) || !mmtk_is_mmtk_object(vm->heap, o)) {
+            bad++;
+            continue;
+        }
+        for (uint32_t f = 0; f < o->nrefs && n < cap; f++)
+            if (o->refs[f])
+                stack[n++] = o->refs[f];
+    }
+    free(set);
+    free(stack);
+    return bad;
+}
+
+/* Random graph surgery under stress+verify: every semantics, large
+ * objects, fields rewired at random; every object reachable at the end is
+ * intact, and a model of the root objects' identities matches. */
+static void test_random_graph(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=16M", "stress_factor=128K", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    unsigned seed = tv_seed("random_graph");
+    srand(seed);
+    enum { SLOTS = 64 };
+    uint64_t ids[SLOTS] = { 0 };
+    size_t base = t->nroots;
+    for (int i = 0; i < SLOTS; i++)
+        tv_push(t, NULL);
+    static const int sems[] = { MMTK_ALLOC_DEFAULT, MMTK_ALLOC_DEFAULT, MMTK_ALLOC_DEFAULT,
+                                MMTK_ALLOC_NON_MOVING, MMTK_ALLOC_CODE, MMTK_ALLOC_LOS };
+    long steps = tv_scaled(20000);
+    for (long k = 0; k < steps; k++) {
+        int op = rand() % 10, i = rand() % SLOTS, j = rand() % SLOTS;
+        tv_obj *a = tv_root(t, base + (size_t)i), *b = tv_root(t, base + (size_t)j);
+        if (op < 3 || !a) {
+            uint32_t payload = rand() % 50 == 0 ? 20000u : (uint32_t)(rand() % 200);
+            int sem = is_collecting() || rand() % 8 ? sems[rand() % 6] : MMTK_ALLOC_IMMORTAL;
+            tv_obj *o = tv_alloc(t, (uint32_t)(rand() % 5), payload, sem);
+            if (!o) {
+                CU_FAIL("allocation failed");
+                break;
+            }
+            if (o->nrefs)   /* chain onto what the slot held: graphs grow */
+                tv_set(t, o, 0, tv_root(t, base + (size_t)i));
+            tv_set_root(t, base + (size_t)i, o);
+            ids[i] = o->id;
+        } else if (op < 8 && a->nrefs) {
+            tv_set(t, a, (uint32_t)(rand() % (int)a->nrefs), b);   /* may be NULL */
+        } else if (op == 8 && a->nrefs && a->refs[0]) {
+            tv_set_root(t, base + (size_t)j, a->refs[0]);           /* follow an edge */
+            ids[j] = ((tv_obj *)a->refs[0])->id;
+        } else {
+            if (rand() % 4 == 0) {
+                tv_set_root(t, base + (size_t)i, NULL);
+                ids[i] = 0;
+            }
+        }
+        if (k % 2000 == 1999) {
+            long reached;
+            CU_ASSERT_EQUAL(check_reachable(&vm, t, &reached), 0);
+        }
+    }
+    if (is_collecting())
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+    long checked = 0, bad = check_reachable(&vm, t, &checked);
+    for (int i = 0; i < SLOTS; i++) {
+        tv_obj *o = tv_root(t, base + (size_t)i);
+        bad += o ? o->id != ids[i] : ids[i] != 0;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    if (getenv("TV_VERBOSE"))
+        printf("random_graph: %ld objects reached\n", checked);
+    tv_heap_free(&vm);
+}
+
 static void test_moving_updates_roots_and_fields(void)
 {
     if (!is_collecting())
@@ -466,6 +564,7 @@ int main(void)
         CU_add_test(s, "every semantics", test_every_semantics);
         CU_add_test(s, "inline fast paths", test_inline_fast_paths);
         CU_add_test(s, "trees and cycles under stress+verify", test_trees_and_cycles_under_stress);
+        CU_add_test(s, "random graph under stress+verify", test_random_graph);
         CU_add_test(s, "moving updates roots and fields", test_moving_updates_roots_and_fields);
         CU_add_test(s, "large objects", test_large_objects);
         CU_add_test(s, "immortal never collected", test_immortal_never_collected);
