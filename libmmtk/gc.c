@@ -81,6 +81,7 @@ static void packet_put(gc_worker *w, trace_packet *p)
 
 void gc_enqueue(gc_worker *w, mmtk_object obj)
 {
+    MMTK_ASSERT(obj != NULL && w->heap->in_gc);
     trace_packet *o = w->out;
     if (MMTK_UNLIKELY(!o))
         o = w->out = packet_get(w);

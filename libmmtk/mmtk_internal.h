@@ -219,6 +219,15 @@ static inline void gc_spin_pause(void)
 #endif
 }
 
+/* Internal invariants, checked in debug builds (--enable-debug) only;
+ * never used on caller input. */
+#ifdef MMTK_DEBUG
+#include <assert.h>
+#define MMTK_ASSERT(x) assert(x)
+#else
+#define MMTK_ASSERT(x) ((void)0)
+#endif
+
 #define MMTK_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define MMTK_LIKELY(x)   __builtin_expect(!!(x), 1)
 

@@ -108,6 +108,7 @@ out:
 
 void chunk_release(mmtk *heap, chunk *c)
 {
+    MMTK_ASSERT(c->magic == CHUNK_MAGIC && chunk_table_find(&heap->chunks, c) == c);
     pthread_mutex_lock(&heap->mem_lock);
     chunk_table_remove(&heap->chunks, (uintptr_t)c);
     if (heap->in_gc)

@@ -58,6 +58,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
         return *(mmtk_object *)obj;
     }
     mmtk *heap = s->heap;
+    MMTK_ASSERT(meta_test(obj, META_VO));
     size_t size = gc_object_size(heap, obj);
     allocator *a = &w->copy[((copy_space *)s)->copy_slot].a;
     void *to = alloc_bump(a, size, GRANULE_BYTES, 0);

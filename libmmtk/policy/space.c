@@ -35,6 +35,7 @@ chunk *space_acquire_chunk(space *s, int for_gc)
 
 void space_release_chunk(space *s, chunk *c)
 {
+    MMTK_ASSERT(c->space == s && s->nchunks > 0);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -117,6 +118,7 @@ mmtk_object space_vo_find_object(space *s, const void *addr)
 mmtk_object space_mark_trace(space *s, gc_worker *w, mmtk_object obj)
 {
     (void)s;
+    MMTK_ASSERT(chunk_of(obj)->space == s && meta_test(obj, META_VO));
     if (meta_set_atomic(obj, META_MARK))
         gc_enqueue(w, obj);
     return obj;
