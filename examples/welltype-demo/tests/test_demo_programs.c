@@ -358,6 +358,52 @@ static void test_leak_contained(void)
         wt_job_clear(&jobs[i]);
 }
 
+/* every plan at once: one heap per (plan, program), plus a leak per plan, all on
+   one context and the one GC worker pool; each result as if it ran alone */
+static void test_every_plan_at_once(void)
+{
+    enum { MAXJOBS = NPLANS * (NSHIPPED + 1) };
+    static wt_job jobs[MAXJOBS];
+    static char paths[MAXJOBS][512];
+    size_t n = 0;
+    for (size_t p = 0; p < NPLANS; p++) {
+        if (!plan_ok[p] || !strcmp(all_plans[p], "NoGC"))
+            continue;
+        for (size_t i = 0; i <= NSHIPPED; i++) {
+            if (test_scale > 1 && i == 0)
+                continue;                /* Valgrind: without binary-trees */
+            program_path(paths[n], sizeof paths[n], i < NSHIPPED ? shipped[i] : "leak", "wt");
+            wt_job_init(&jobs[n], paths[n]);
+            snprintf(jobs[n].plan, sizeof jobs[n].plan, "%s", all_plans[p]);
+            jobs[n].heap_bytes = (size_t)(i < NSHIPPED ? 4 : 2) << 20;
+            n++;
+        }
+    }
+    size_t before = 0, after = 1;
+    CU_ASSERT_EQUAL_FATAL(wt_run_jobs(jobs, n, 2, &before, &after), 0);
+    CU_ASSERT_EQUAL(before, after);
+    for (size_t j = 0; j < n; j++) {
+        if (strstr(jobs[j].path, "leak.wt")) {
+            CU_ASSERT_EQUAL(jobs[j].status, WT_OUT_OF_MEMORY);
+            CU_ASSERT_STRING_EQUAL(jobs[j].message, "out of memory in its 2 MiB heap");
+        } else {
+            char out_path[512];
+            snprintf(out_path, sizeof out_path, "%.*s.out",
+                     (int)(strlen(jobs[j].path) - 3), jobs[j].path);
+            char *want = read_text(out_path);
+            int same = want && jobs[j].output && !strcmp(want, jobs[j].output);
+            if (jobs[j].status != WT_OK || !same)
+                fprintf(stderr, "\n  %s under %s: status %d\n", jobs[j].name, jobs[j].plan,
+                        jobs[j].status);
+            CU_ASSERT_EQUAL(jobs[j].status, WT_OK);
+            CU_ASSERT_TRUE(same);
+            free(want);
+        }
+        CU_ASSERT_STRING_EQUAL(jobs[j].plan_used, jobs[j].plan);
+        wt_job_clear(&jobs[j]);
+    }
+}
+
 /* a program with a type error does not run; the one next to it does */
 static void test_compile_error_isolated(void)
 {
@@ -482,6 +528,7 @@ int main(void)
     CU_add_test(su, "values survive collections", test_values_survive_collections);
     CU_add_test(su, "large arrays of young records", test_large_arrays);
     CU_add_test(su, "leak contained, others finish", test_leak_contained);
+    CU_add_test(su, "every plan at once on one context", test_every_plan_at_once);
     CU_add_test(su, "compile error isolated", test_compile_error_isolated);
     CU_add_test(su, "welltype-demo command", test_command);
     CU_basic_set_mode(CU_BRM_VERBOSE);
