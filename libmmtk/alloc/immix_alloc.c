@@ -121,7 +121,10 @@ static void *overflow_alloc(immix_allocator *ia, size_t size, size_t align, ptrd
 static void *finish(immix_allocator *ia, void *p, size_t size)
 {
     if (ia->flags & IMMIX_ALLOC_COPY) {
-        meta_set_atomic(p, META_MARK);
+        /* clean-only copies are made by full collections: they must be
+         * marked to survive the sweep (nursery promotions need not) */
+        if (ia->flags & IMMIX_ALLOC_CLEAN_ONLY)
+            meta_set_atomic(p, META_MARK);
         immix_mark_lines(p, size, LINE_LIVE);
     }
     if (ia->flags & IMMIX_ALLOC_PIN)

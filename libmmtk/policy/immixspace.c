@@ -41,6 +41,8 @@ typedef struct immix_space {
     uint64_t evacuated;    /* atomic: objects copied out of candidates by the running/last GC */
 } immix_space;
 
+#define IMMIX_CHUNK_TOUCHED 1u   /* chunk->flags: a block was taken since the last release */
+
 static immix_space *immix(space *s)
 {
     return (immix_space *)s;
@@ -65,6 +67,7 @@ static uintptr_t immix_scan_blocks(chunk **cur, unsigned *blk, uint8_t state)
         for (unsigned b = *blk; b < IMMIX_CHUNK_BLOCKS; b++) {
             if (m->state[b] == state && !m->candidate[b]) {
                 m->state[b] = BLOCK_USED;
+                c->flags |= IMMIX_CHUNK_TOUCHED;
                 *cur = c;
                 *blk = b + 1;
                 return (uintptr_t)c + ((uintptr_t)b << IMMIX_BLOCK_LOG);
@@ -90,6 +93,7 @@ uintptr_t immix_take_block(space *s, int recyclable, int for_gc)
         if (c) {
             immix_chunk_init(c);
             ((immix_meta *)c->ext)->state[0] = BLOCK_USED;
+            c->flags |= IMMIX_CHUNK_TOUCHED;
             is->clean_chunk = c;
             is->clean_block = 1;
             b = (uintptr_t)c;
@@ -342,8 +346,21 @@ static void immix_release(space *s)
     chunk *next;
     for (chunk *c = s->chunks; c; c = next) {
         next = c->next;
+        immix_meta *m = (immix_meta *)c->ext;
+        if (!is->full && !(c->flags & IMMIX_CHUNK_TOUCHED)) {
+            /* a nursery collection left it alone: no mark, no young line */
+            for (size_t b = 0; b < IMMIX_CHUNK_BLOCKS; b++) {
+                size_t free = m->state[b] == BLOCK_FREE ? IMMIX_LINES_PER_BLOCK - (b ? 0 : IMMIX_FIRST_LINE)
+                                                        : IMMIX_LINES_PER_BLOCK - m->live_lines[b] - (b ? 0 : IMMIX_FIRST_LINE);
+                is->free_bytes += free * IMMIX_LINE_BYTES;
+                if (m->state[b] == BLOCK_RECYCLABLE)
+                    is->frag_bytes += free * IMMIX_LINE_BYTES;
+            }
+            continue;
+        }
+        c->flags &= ~IMMIX_CHUNK_TOUCHED;
         immix_sweep_chunk(is, c);
-        if (immix_count_blocks(is, (immix_meta *)c->ext) == IMMIX_CHUNK_BLOCKS) {
+        if (immix_count_blocks(is, m) == IMMIX_CHUNK_BLOCKS) {
             is->free_bytes -= CHUNK_DATA_BYTES;
             space_release_chunk(s, c);
         }
