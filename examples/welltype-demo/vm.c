@@ -179,13 +179,11 @@ static int vm_poll(wt_vm *vm)
 /* ------------------------------------------------------------------ */
 /* The loop                                                            */
 #define SYNC()   (vm->sp = (size_t)(sp - stack))
-#define RELOAD() (sp = stack + vm->sp)
 #define INT_OP(expr) do { uint64_t x = (uint64_t)wt_to_int(sp[-2]), \
                                y = (uint64_t)wt_to_int(sp[-1]);          \
         sp[-2] = wt_int((int64_t)(expr)); sp--; } while (0)
 #define CMP_OP(op) do { sp[-2] = wt_int(wt_to_int(sp[-2]) op wt_to_int(sp[-1])); \
                         sp--; } while (0)
-#define CALL_HELPER(call) do { SYNC(); if ((call) != 0) return -1; RELOAD(); } while (0)
 
 static int vm_call(wt_vm *vm, size_t at, uint32_t f, wt_val **spp, wt_val **basep, size_t *pcp)
 {
@@ -249,6 +247,87 @@ static int op_chr(wt_vm *vm, size_t at, wt_val v)
     return push_cstring(vm, &b, 1);
 }
 
+/* Instructions that read or write objects, and those that allocate: kept out
+ * of the dispatch loop's body. Each gets the stack top, returns the new one,
+ * or NULL when the program stops (the job says why). sp is synced first for
+ * the ones that may collect. */
+static inline wt_val *vm_exec_object(wt_vm *vm, int op, int32_t arg, size_t at, wt_val *sp)
+{
+    switch (op) {
+    case OP_INDEX: {
+        int64_t i = wt_to_int(sp[-1]);
+        if (vm_index_check(vm, at, sp[-2], i))
+            return NULL;
+        sp[-2] = wt_obj_fields(sp[-2])[i];
+        return sp - 1;
+    }
+    case OP_STORE_INDEX: {
+        int64_t i = wt_to_int(sp[-2]);
+        if (vm_index_check(vm, at, sp[-3], i))
+            return NULL;
+        wt_store_field(vm, sp[-3], &wt_obj_fields(sp[-3])[i], sp[-1]);
+        return sp - 3;
+    }
+    case OP_STR_INDEX: {
+        int64_t i = wt_to_int(sp[-1]);
+        size_t n = sp[-2] ? wt_obj_count(sp[-2]) : 0;
+        if (i < 0 || (uint64_t)i >= n) {
+            vm_error(vm, at, "index %" PRId64 " out of range for string of length %zu", i, n);
+            return NULL;
+        }
+        sp[-2] = wt_int((unsigned char)wt_obj_bytes(sp[-2])[i]);
+        return sp - 1;
+    }
+    case OP_FIELD:
+        if (!sp[-1]) {
+            vm_error(vm, at, "null record");
+            return NULL;
+        }
+        sp[-1] = wt_obj_fields(sp[-1])[arg];
+        return sp;
+    case OP_STORE_FIELD:
+        if (!sp[-2]) {
+            vm_error(vm, at, "null record");
+            return NULL;
+        }
+        wt_store_field(vm, sp[-2], &wt_obj_fields(sp[-2])[arg], sp[-1]);
+        return sp - 2;
+    case OP_LEN_ARRAY:
+        if (!sp[-1]) {
+            vm_error(vm, at, "null array");
+            return NULL;
+        }
+        sp[-1] = wt_int((int64_t)wt_obj_count(sp[-1]));
+        return sp;
+    default: /* OP_LEN_STR */
+        sp[-1] = wt_int(sp[-1] ? (int64_t)wt_obj_count(sp[-1]) : 0);
+        return sp;
+    }
+}
+
+static wt_val *vm_exec_alloc(wt_vm *vm, int op, int32_t arg, size_t at, wt_val *sp)
+{
+    int rc;
+    vm->sp = (size_t)(sp - vm->stack);
+    switch (op) {
+    case OP_CONCAT: rc = op_concat(vm); break;
+    case OP_NEW_ARRAY: rc = op_new_array(vm, at, arg); break;
+    case OP_ARRAY_LIT: rc = op_collect(vm, WT_OBJ_ARRAY, (size_t)arg); break;
+    case OP_NEW_RECORD:
+        rc = op_collect(vm, WT_OBJ_RECORD, vm->prog->rec_nfields[arg]);
+        break;
+    case OP_INT_STR: rc = op_int_str(vm, sp[-1]); break;
+    case OP_BOOL_STR:
+        vm->sp--;
+        rc = wt_to_int(sp[-1]) ? push_cstring(vm, "true", 4) : push_cstring(vm, "false", 5);
+        break;
+    default: /* OP_CHR */
+        rc = op_chr(vm, at, sp[-1]);
+        break;
+    }
+    return rc ? NULL : vm->stack + vm->sp;
+}
+
 int wt_interpret(wt_vm *vm)
 {
     const wt_program *prog = vm->prog;
@@ -258,8 +337,9 @@ int wt_interpret(wt_vm *vm)
     size_t pc = 0;
     for (;;) {
         size_t at = pc;
+        int op = code[pc++];
         vm->icount++;
-        switch (code[pc++]) {
+        switch (op) {
         case OP_CONST: *sp++ = wt_int(prog->consts[code[pc++]]); break;
         case OP_STR: *sp++ = vm->strconsts[code[pc++]]; break;
         case OP_NULL: *sp++ = NULL; break;
@@ -275,9 +355,7 @@ int wt_interpret(wt_vm *vm)
             int64_t x = wt_to_int(sp[-2]), y = wt_to_int(sp[-1]);
             if (y == 0)
                 return vm_error(vm, at, "division by zero");
-            int64_t r = (x == INT64_MIN / 2 && y == -1) ? (code[at] == OP_DIV ? x : 0)
-                        : code[at] == OP_DIV ? x / y : x % y;
-            sp[-2] = wt_int(r);
+            sp[-2] = wt_int(op == OP_DIV ? x / y : x % y);   /* 63-bit: no overflow */
             sp--;
             break;
         }
@@ -291,7 +369,6 @@ int wt_interpret(wt_vm *vm)
         case OP_NE: sp[-2] = wt_int(sp[-2] != sp[-1]); sp--; break;
         case OP_STR_EQ: sp[-2] = wt_int(str_equal(sp[-2], sp[-1])); sp--; break;
         case OP_STR_NE: sp[-2] = wt_int(!str_equal(sp[-2], sp[-1])); sp--; break;
-        case OP_CONCAT: CALL_HELPER(op_concat(vm)); break;
         case OP_JMP: pc = (size_t)code[pc]; break;
         case OP_LOOP:
             pc = (size_t)code[pc];
@@ -303,7 +380,7 @@ int wt_interpret(wt_vm *vm)
             pc = wt_to_int(*--sp) ? pc + 1 : (size_t)code[pc];
             break;
         case OP_AND_JMP: case OP_OR_JMP:
-            if ((wt_to_int(sp[-1]) != 0) == (code[at] == OP_OR_JMP)) {
+            if ((wt_to_int(sp[-1]) != 0) == (op == OP_OR_JMP)) {
                 pc = (size_t)code[pc];
             } else {
                 sp--;
@@ -320,71 +397,27 @@ int wt_interpret(wt_vm *vm)
             wt_val v = sp[-1];
             wt_frame fr = vm->frames[--vm->nframes];
             sp = base;
-            if (code[at] == OP_RET)
+            if (op == OP_RET)
                 *sp++ = v;
             base = stack + fr.base;
             pc = fr.ret_pc;
             break;
         }
-        case OP_NEW_ARRAY: CALL_HELPER(op_new_array(vm, at, code[pc++])); break;
-        case OP_ARRAY_LIT:
-            CALL_HELPER(op_collect(vm, WT_OBJ_ARRAY, (size_t)code[pc++]));
-            break;
-        case OP_NEW_RECORD:
-            CALL_HELPER(op_collect(vm, WT_OBJ_RECORD, prog->rec_nfields[code[pc++]]));
-            break;
-        case OP_INDEX: {
-            int64_t i = wt_to_int(sp[-1]);
-            if (vm_index_check(vm, at, sp[-2], i))
+        case OP_FIELD: case OP_STORE_FIELD:           /* one operand */
+            pc++;
+            /* fall through */
+        case OP_INDEX: case OP_STORE_INDEX: case OP_STR_INDEX:
+        case OP_LEN_ARRAY: case OP_LEN_STR:
+            if (!(sp = vm_exec_object(vm, op, code[at + 1], at, sp)))
                 return -1;
-            sp[-2] = wt_obj_fields(sp[-2])[i];
-            sp--;
             break;
-        }
-        case OP_STORE_INDEX: {
-            int64_t i = wt_to_int(sp[-2]);
-            if (vm_index_check(vm, at, sp[-3], i))
+        case OP_NEW_ARRAY: case OP_ARRAY_LIT: case OP_NEW_RECORD:  /* one operand */
+            pc++;
+            /* fall through */
+        case OP_CONCAT: case OP_INT_STR: case OP_BOOL_STR: case OP_CHR:
+            if (!(sp = vm_exec_alloc(vm, op, code[at + 1], at, sp)))
                 return -1;
-            wt_store_field(vm, sp[-3], &wt_obj_fields(sp[-3])[i], sp[-1]);
-            sp -= 3;
             break;
-        }
-        case OP_STR_INDEX: {
-            int64_t i = wt_to_int(sp[-1]);
-            size_t n = sp[-2] ? wt_obj_count(sp[-2]) : 0;
-            if (i < 0 || (uint64_t)i >= n)
-                return vm_error(vm, at, "index %" PRId64 " out of range for string of length %zu",
-                                i, n);
-            sp[-2] = wt_int((unsigned char)wt_obj_bytes(sp[-2])[i]);
-            sp--;
-            break;
-        }
-        case OP_FIELD:
-            if (!sp[-1])
-                return vm_error(vm, at, "null record");
-            sp[-1] = wt_obj_fields(sp[-1])[code[pc++]];
-            break;
-        case OP_STORE_FIELD:
-            if (!sp[-2])
-                return vm_error(vm, at, "null record");
-            wt_store_field(vm, sp[-2], &wt_obj_fields(sp[-2])[code[pc++]], sp[-1]);
-            sp -= 2;
-            break;
-        case OP_LEN_ARRAY:
-            if (!sp[-1])
-                return vm_error(vm, at, "null array");
-            sp[-1] = wt_int((int64_t)wt_obj_count(sp[-1]));
-            break;
-        case OP_LEN_STR:
-            sp[-1] = wt_int(sp[-1] ? (int64_t)wt_obj_count(sp[-1]) : 0);
-            break;
-        case OP_INT_STR: CALL_HELPER(op_int_str(vm, sp[-1])); break;
-        case OP_BOOL_STR:
-            sp--;
-            CALL_HELPER(wt_to_int(*sp) ? push_cstring(vm, "true", 4)
-                                       : push_cstring(vm, "false", 5));
-            break;
-        case OP_CHR: CALL_HELPER(op_chr(vm, at, sp[-1])); break;
         case OP_PRINT: {
             int n = code[pc];
             if (op_print(vm, &code[pc + 1], n, sp))
@@ -400,7 +433,7 @@ int wt_interpret(wt_vm *vm)
             vm->job->status = WT_OK;
             return 0;
         default:
-            return vm_error(vm, at, "bad instruction %d", (int)code[at]);
+            return vm_error(vm, at, "bad instruction %d", op);
         }
     }
 }
