@@ -166,11 +166,15 @@ typedef struct mmtk_mutator_prefix {
     mmtk_bump_window *fast;         /* the default semantics' bump window */
     void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
     uint64_t objects, bytes;        /* allocation counts, owner-written */
+    uintptr_t log_chunk;            /* a chunk of the heap the barrier has seen (0: none):
+                                       a store into one of its objects whose LOG bit is
+                                       clear (not an unlogged old object) needs no call */
 } mmtk_mutator_prefix;
 
 #define MMTK_CHUNK_LOG_       18    /* chunks of 256 KiB, aligned */
 #define MMTK_GRANULE_LOG_     4     /* objects start on 16-byte granules */
 #define MMTK_VO_MAP_OFFSET_   2688  /* chunk offset of the valid-object bitmap */
+#define MMTK_LOG_MAP_OFFSET_  8832  /* chunk offset of the LOG (unlogged) bitmap */
 
 static inline void *mmtk_alloc_inline(mmtk_mutator *m, size_t size)
 {
@@ -196,10 +200,22 @@ static inline void mmtk_object_reference_write_inline(mmtk_mutator *m, mmtk_obje
                                                       mmtk_object *slot, mmtk_object target)
 {
     mmtk_mutator_prefix *p = (mmtk_mutator_prefix *)m;
-    if (m && slot && !p->write_post)
-        *slot = target;
-    else
-        mmtk_object_reference_write(m, src, slot, target);
+    if (m && slot) {
+        if (!p->write_post) {
+            *slot = target;
+            return;
+        }
+        uintptr_t c = (uintptr_t)src & ~(((uintptr_t)1 << MMTK_CHUNK_LOG_) - 1);
+        if (c == p->log_chunk) {   /* generational barrier: src is not an unlogged old object */
+            uintptr_t off = (uintptr_t)src - c;
+            const uint64_t *w = (const uint64_t *)(c + MMTK_LOG_MAP_OFFSET_) + (off >> (MMTK_GRANULE_LOG_ + 6));
+            if (!((__atomic_load_n(w, __ATOMIC_RELAXED) >> ((off >> MMTK_GRANULE_LOG_) & 63)) & 1)) {
+                *slot = target;
+                return;
+            }
+        }
+    }
+    mmtk_object_reference_write(m, src, slot, target);
 }
 
 /* Bad references the verifier (option verify=true) has found so far in this

@@ -91,12 +91,14 @@ void mmtk_leave_native(mmtk_mutator *m)
 _Static_assert(MMTK_CHUNK_LOG_ == CHUNK_LOG, "mmtk.h chunk size");
 _Static_assert(MMTK_GRANULE_LOG_ == GRANULE_LOG, "mmtk.h granule size");
 _Static_assert(MMTK_VO_MAP_OFFSET_ == offsetof(chunk, bits[META_VO]), "mmtk.h VO map offset");
+_Static_assert(MMTK_LOG_MAP_OFFSET_ == offsetof(chunk, bits[META_LOG]), "mmtk.h LOG map offset");
 _Static_assert(offsetof(allocator, cursor) == offsetof(mmtk_bump_window, cursor) &&
                offsetof(allocator, limit) == offsetof(mmtk_bump_window, limit), "bump window");
 _Static_assert(offsetof(mmtk_mutator, fast) == offsetof(mmtk_mutator_prefix, fast) &&
                offsetof(mmtk_mutator, write_post) == offsetof(mmtk_mutator_prefix, write_post) &&
                offsetof(mmtk_mutator, objects) == offsetof(mmtk_mutator_prefix, objects) &&
-               offsetof(mmtk_mutator, bytes) == offsetof(mmtk_mutator_prefix, bytes), "mutator prefix");
+               offsetof(mmtk_mutator, bytes) == offsetof(mmtk_mutator_prefix, bytes) &&
+               offsetof(mmtk_mutator, log_chunk) == offsetof(mmtk_mutator_prefix, log_chunk), "mutator prefix");
 
 void mutator_set_allocator(mmtk_mutator *m, int semantics, allocator *a)
 {

@@ -122,7 +122,6 @@ void gen_release(mmtk *heap, gen_plan *g)
 typedef struct gen_remset_holder {
     allocator base;              /* limit 0: never allocates */
     gen_remset_buf *cur;
-    uintptr_t chunk_cache;       /* a chunk of the heap the barrier saw last (0: none) */
 } gen_remset_holder;
 
 static gen_remset_buf *gen_new_buf(mmtk *heap)
@@ -151,10 +150,11 @@ static void gen_remember(mmtk_mutator *m, void *entry)
 void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target)
 {
     mmtk *heap = m->heap;
-    gen_remset_holder *h = (gen_remset_holder *)mutator_allocator_slot(m, GEN_REMSET_SLOT);
     uintptr_t c = (uintptr_t)src & ~CHUNK_MASK;
-    if (MMTK_LIKELY(c == h->chunk_cache) || chunk_table_find(&heap->chunks, src) != NULL) {
-        h->chunk_cache = c;   /* chunks only go away in collections, which reset it */
+    if (MMTK_LIKELY(c == m->log_chunk) || chunk_table_find(&heap->chunks, src) != NULL) {
+        /* the inline barrier (mmtk.h) reads LOG bits in this chunk from now
+         * on; chunks only go away in collections, which reset it */
+        m->log_chunk = c;
         if (MMTK_LIKELY(!(__atomic_load_n(meta_word(src, META_LOG), __ATOMIC_RELAXED) & meta_bit(src))))
             return;   /* young, or already remembered */
         if (meta_clear_atomic(src, META_LOG))
@@ -178,7 +178,7 @@ static void *gen_no_alloc(allocator *a, size_t size, size_t align, ptrdiff_t off
 static void gen_remset_reset(allocator *a)
 {
     ((gen_remset_holder *)a)->cur = NULL;
-    ((gen_remset_holder *)a)->chunk_cache = 0;
+    a->mutator->log_chunk = 0;
 }
 
 static const allocator_ops gen_remset_ops = { .alloc = gen_no_alloc, .reset = gen_remset_reset };
