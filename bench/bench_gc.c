@@ -142,13 +142,76 @@ static double m_max_pause(void)
     return (double)s.pause_ns_max / 1e6;
 }
 
+/* The pause distribution: every collection's pause, from the binding's
+ * gc_started/gc_finished (Boehm GC: its collection events). A libmmtk pause
+ * is a nursery one when the count of full collections, read at the next
+ * gc_started (or at the end), did not move across it. */
+#define MAX_PAUSES 100000
+static double pause_ms[MAX_PAUSES];
+static unsigned char pause_full[MAX_PAUSES];
+static int npauses;
+static double pause_t0;
+static uint64_t full_seen;
+
+static double ms_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void pauses_classify(void)
+{
+    mmtk_stats s;
+    mmtk_get_stats(heap, &s);
+    if (npauses > 0 && s.full_collections > full_seen)
+        pause_full[npauses - 1] = 1;
+    full_seen = s.full_collections;
+}
+
+static void m_started(void *vm)
+{
+    (void)vm;
+    pauses_classify();
+    pause_t0 = ms_now();
+}
+
+static void m_finished(void *vm)
+{
+    (void)vm;
+    if (npauses < MAX_PAUSES)
+        pause_ms[npauses++] = ms_now() - pause_t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Percentile q (0..1) of the pauses of one kind (full: 0, 1, or -1 for all). */
+static double pause_pct(double q, int full)
+{
+    static double v[MAX_PAUSES];
+    int n = 0;
+    for (int i = 0; i < npauses; i++)
+        if (full < 0 || pause_full[i] == full)
+            v[n++] = pause_ms[i];
+    if (!n)
+        return 0;
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    int k = (int)(q * (double)(n - 1) + 0.5);
+    return v[k];
+}
+
 static int mmtk_setup(const char *plan, const char *heap_size)
 {
     mmtk_builder *b = mmtk_builder_new();
     if (mmtk_builder_set_option(b, "plan", plan) || mmtk_builder_set_option(b, "heap_size", heap_size))
         return 1;
     mmtk_builder_read_env(b);
-    mmtk_vm_binding binding = { .object_size = b_size, .scan_object = b_scan, .scan_roots = b_roots };
+    mmtk_vm_binding binding = { .object_size = b_size, .scan_object = b_scan, .scan_roots = b_roots,
+                                .gc_started = m_started, .gc_finished = m_finished };
     heap = mmtk_init(b, &binding, NULL);
     mmtk_builder_free(b);
     if (!heap)
@@ -173,6 +236,10 @@ static void bdw_event(GC_EventType e)
         double ms = (double)(t.tv_sec - bdw_t0.tv_sec) * 1e3 + (double)(t.tv_nsec - bdw_t0.tv_nsec) / 1e6;
         if (ms > bdw_pause_max)
             bdw_pause_max = ms;
+        if (npauses < MAX_PAUSES) {
+            pause_full[npauses] = 1;
+            pause_ms[npauses++] = ms;
+        }
     }
 }
 static node *g_node(void)
@@ -293,8 +360,9 @@ static int binary_trees(int scale)
 
 typedef struct result {
     int ok;
-    double seconds, max_pause_ms;
-    uint64_t collections;
+    double seconds, cpu_seconds, max_pause_ms;
+    double p50_ms, p95_ms, nursery_p95_ms, nursery_max_ms;
+    uint64_t collections, full;
 } result;
 
 static double now(void)
@@ -306,7 +374,8 @@ static double now(void)
 
 static int run_child(const char *plan, int workload, int scale, int fd)
 {
-    result r = { 0, 0, 0, 0 };
+    result r;
+    memset(&r, 0, sizeof r);
     if (!strcmp(plan, "BoehmGC")) {
 #ifdef HAVE_BDWGC
         GC_INIT();
@@ -321,8 +390,20 @@ static int run_child(const char *plan, int workload, int scale, int fd)
         B = &mmtk_backend;
     }
     double t0 = now();
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     r.ok = workload == 0 ? gcbench(scale) : binary_trees(scale);
     r.seconds = now() - t0;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    r.cpu_seconds = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
+    if (B == &mmtk_backend)
+        pauses_classify();
+    for (int i = 0; i < npauses; i++)
+        r.full += pause_full[i];
+    r.p50_ms = pause_pct(0.5, -1);
+    r.p95_ms = pause_pct(0.95, -1);
+    r.nursery_p95_ms = pause_pct(0.95, 0);
+    r.nursery_max_ms = pause_pct(1.0, 0);
     r.collections = B->collections();
     r.max_pause_ms = B->max_pause_ms();
     if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
@@ -336,6 +417,7 @@ int main(int argc, char **argv)
     if (getenv("BENCH_GC_QUICK"))
         scale = 4;
     const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace", "MarkCompact",
+                            "Immix", "GenCopy", "GenImmix", "StickyImmix",
 #ifdef HAVE_BDWGC
                             "BoehmGC",
 #endif
@@ -346,8 +428,9 @@ int main(int argc, char **argv)
         return run_child(argv[2], w, scale, 1) ? 1 : 0;
     }
     printf("bench_gc: depth scale -%d, libmmtk heaps 64 MiB (NoGC 6 GiB), Boehm GC default heap\n", scale);
-    printf("%-13s %-11s %9s %6s %13s %13s %s\n", "workload", "plan", "time_s", "GCs", "max_pause_ms",
-           "peak_rss_MiB", "ok");
+    printf("pauses in ms: p50/p95/max over all collections; nursery p95/max over nursery ones\n");
+    printf("%-13s %-11s %7s %6s %5s %5s %6s %6s %7s %7s %7s %8s %s\n", "workload", "plan", "time_s", "cpu_s",
+           "GCs", "full", "p50", "p95", "max", "nur_p95", "nur_max", "rss_MiB", "ok");
     for (int w = 0; w < 2; w++) {
         for (size_t p = 0; p < sizeof plans / sizeof plans[0]; p++) {
             int fds[2];
@@ -370,9 +453,10 @@ int main(int argc, char **argv)
                 printf("%-13s %-11s %9s (failed: status %d)\n", workloads[w], plans[p], "-", status);
                 continue;
             }
-            printf("%-13s %-11s %9.3f %6llu %13.2f %13.1f %s\n", workloads[w], plans[p], r.seconds,
-                   (unsigned long long)r.collections, r.max_pause_ms, (double)ru.ru_maxrss / 1024.0,
-                   r.ok ? "yes" : "NO");
+            printf("%-13s %-11s %7.3f %6.3f %5llu %5llu %6.2f %6.2f %7.2f %7.2f %7.2f %8.1f %s\n", workloads[w],
+                   plans[p], r.seconds, r.cpu_seconds, (unsigned long long)r.collections,
+                   (unsigned long long)r.full, r.p50_ms, r.p95_ms, r.max_pause_ms, r.nursery_p95_ms,
+                   r.nursery_max_ms, (double)ru.ru_maxrss / 1024.0, r.ok ? "yes" : "NO");
         }
     }
     return 0;
