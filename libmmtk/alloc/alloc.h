@@ -45,13 +45,16 @@ struct allocator {
     int for_gc;                   /* copy allocator: no budget check, no zeroing */
 };
 
-#define ALLOCATOR_MAX_BYTES 512
+#define ALLOCATOR_MAX_BYTES 1024
 #define ALLOC_TLAB_BYTES    ((size_t)32 * 1024)
 #define ALLOC_TLAB_ALIGN    ((size_t)1024)   /* buffers never share a VO bitmap word */
 
+/* Per size class, a window of cells [cursor, limit) of one page owned by
+ * this allocator; a cell whose VO bit is set holds a live object and is
+ * skipped. */
 typedef struct freelist_allocator {
     allocator base;
-    void *lists[MS_NCLASSES];
+    struct { uintptr_t cursor, limit; } win[MS_NCLASSES];
 } freelist_allocator;
 
 typedef union allocator_storage {

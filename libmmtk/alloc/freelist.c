@@ -1,16 +1,35 @@
 /*
- * alloc/freelist.c — the free-list allocator over a mark-sweep space: one
- * list of free cells per size class, refilled a page at a time
- * (ms_take_cells). Cells are zeroed as they are handed out (a cell may hold
- * a dead object).
+ * alloc/freelist.c — the segregated-fit allocator over a mark-sweep space:
+ * per size class, a window over the cells of one page it owns; cells whose
+ * VO bit is set are live and skipped, the others are free (the sweep left
+ * no list: VO &= MARK is the whole sweep). A new page comes from
+ * ms_take_page. Cells are zeroed as they are handed out (a free cell may
+ * hold a dead object).
  */
 #include "mmtk_internal.h"
 #include <string.h>
 
+static void *freelist_take(freelist_allocator *fl, unsigned cls, size_t size)
+{
+    size_t csize = ms_class_bytes(cls);
+    uintptr_t c = fl->win[cls].cursor, limit = fl->win[cls].limit;
+    while (c < limit) {
+        uintptr_t cell = c;
+        c += csize;
+        if (!meta_test((void *)cell, META_VO)) {
+            fl->win[cls].cursor = c;
+            memset((void *)cell, 0, size);
+            meta_set((void *)cell, META_VO);
+            return (void *)cell;
+        }
+    }
+    fl->win[cls].cursor = c;
+    return NULL;
+}
+
 static void *freelist_alloc(allocator *a, size_t size, size_t align, ptrdiff_t offset)
 {
     freelist_allocator *fl = (freelist_allocator *)a;
-    (void)offset;
     if (align > GRANULE_BYTES || size > MS_MAX_CELL) {
         /* Cells are only granule-aligned: such objects are the LOS's. */
         mmtk *heap = a->space->heap;
@@ -20,37 +39,26 @@ static void *freelist_alloc(allocator *a, size_t size, size_t align, ptrdiff_t o
         return NULL;
     }
     unsigned cls = ms_size_class(size);
-    void **cell = fl->lists[cls];
-    if (!cell) {
-        cell = ms_take_cells(a->space, cls);
-        if (!cell)
+    for (;;) {
+        void *cell = freelist_take(fl, cls, size);
+        if (cell)
+            return cell;
+        if (ms_take_page(a->space, cls, &fl->win[cls].cursor, &fl->win[cls].limit) != 0)
             return NULL;
     }
-    fl->lists[cls] = *cell;
-    memset(cell, 0, size);
-    meta_set(cell, META_VO);
-    return cell;
 }
 
 static void *freelist_alloc_fast(allocator *a, size_t size)
 {
     if (size > MS_MAX_CELL)
         return NULL;
-    freelist_allocator *fl = (freelist_allocator *)a;
-    unsigned cls = ms_size_class(size);
-    void **cell = fl->lists[cls];
-    if (!cell)
-        return NULL;
-    fl->lists[cls] = *cell;
-    memset(cell, 0, size);
-    meta_set(cell, META_VO);
-    return cell;
+    return freelist_take((freelist_allocator *)a, ms_size_class(size), size);
 }
 
 static void freelist_reset(allocator *a)
 {
     freelist_allocator *fl = (freelist_allocator *)a;
-    memset(fl->lists, 0, sizeof fl->lists);
+    memset(fl->win, 0, sizeof fl->win);
 }
 
 static const allocator_ops freelist_ops = {

@@ -3,16 +3,19 @@
  * objects never move.
  *
  * Each chunk's pages 1..CHUNK_PAGES-1 are handed out one at a time to a size
- * class; a page is cut into cells of that class. A mutator's free-list
- * allocator takes all free cells of a page at once (ms_take_cells), so a
- * page is only ever filled by one thread between collections.
- * page->cls is class+1 for a page in use, 0 for a free page.
+ * class; a page is cut into cells of that class. A cell is free exactly
+ * when its VO bit is clear: there are no free lists. An allocator takes a
+ * whole page (ms_take_page) and fills its free cells, so a page is only
+ * ever filled by one thread between collections.
+ * page->cls is class+1 for a page in use, 0 for a free page; page->live
+ * counts its live cells after the last sweep.
  *
- * Sweep (release): per page, VO &= MARK wipes the dead, MARK is cleared, and
- * the free list is rebuilt from the cells whose VO bit is clear; a page with
- * no survivor becomes free, and a chunk with no page in use goes back to the
- * client. Mutators' free lists were dropped at prepare, so every free cell
- * is on exactly one page list after the sweep.
+ * Sweep (release): per page, VO &= MARK wipes the dead and MARK is
+ * cleared, word by word; the live count is a popcount. A page with no
+ * survivor becomes free, a chunk with no page in use goes back to the
+ * client, the other pages with room go on their class's list. Allocators'
+ * windows were dropped at prepare, so after the sweep every page with free
+ * cells is on exactly one list.
  */
 #include "mmtk_internal.h"
 #include <string.h>
@@ -50,39 +53,27 @@ static uintptr_t page_start(const chunk_page *pg)
     return (uintptr_t)c + (size_t)(pg - c->page) * CHUNK_PAGE_BYTES;
 }
 
-/* A free list of every cell of a fresh page, in address order. */
-static void *ms_cut_page(chunk_page *pg, unsigned cls)
+static size_t cells_per_page(unsigned cls)
 {
-    size_t size = ms_class_size[cls];
-    uintptr_t start = page_start(pg);
-    size_t n = CHUNK_PAGE_BYTES / size;
-    void *head = NULL;
-    for (size_t i = n; i-- > 0;) {
-        void **cell = (void **)(start + i * size);
-        *cell = head;
-        head = cell;
-    }
-    pg->cls = cls + 1;
-    pg->live = 0;
-    return head;
+    return CHUNK_PAGE_BYTES / ms_class_size[cls];
 }
 
-void *ms_take_cells(space *s, unsigned cls)
+int ms_take_page(space *s, unsigned cls, uintptr_t *start, uintptr_t *end)
 {
     ms_space *ms = (ms_space *)s;
-    void *cells = NULL;
+    int err = 0;
     pthread_mutex_lock(&s->lock);
     chunk_page *pg = ms->avail[cls];
     if (pg) {
         ms->avail[cls] = pg->next;
-        cells = pg->free;
-        pg->free = NULL;
         goto out;
     }
     if (!ms->free_pages) {
         chunk *c = space_acquire_chunk(s, 0);
-        if (!c)
+        if (!c) {
+            err = ENOMEM;
             goto out;
+        }
         for (size_t i = CHUNK_PAGES; i-- > 1;) {
             c->page[i].next = ms->free_pages;
             ms->free_pages = &c->page[i];
@@ -91,10 +82,15 @@ void *ms_take_cells(space *s, unsigned cls)
     pg = ms->free_pages;
     ms->free_pages = pg->next;
     chunk_of(pg)->pages_used++;
-    cells = ms_cut_page(pg, cls);
+    pg->cls = cls + 1;
+    pg->live = 0;
 out:
+    if (pg && !err) {
+        *start = page_start(pg);
+        *end = *start + cells_per_page(cls) * ms_class_size[cls];
+    }
     pthread_mutex_unlock(&s->lock);
-    return cells;
+    return err;
 }
 
 /* Sweep one page in use; returns its live cell count. */
@@ -104,24 +100,12 @@ static uint32_t ms_sweep_page(chunk *c, chunk_page *pg)
     size_t w0 = ((start & CHUNK_MASK) >> GRANULE_LOG) >> 6;
     size_t words = (CHUNK_PAGE_BYTES >> GRANULE_LOG) / 64;
     uint64_t *vo = &c->bits[META_VO][w0], *mark = &c->bits[META_MARK][w0];
+    uint32_t live = 0;
     for (size_t i = 0; i < words; i++) {
         vo[i] &= mark[i];
         mark[i] = 0;
+        live += (uint32_t)__builtin_popcountll(vo[i]);
     }
-    size_t size = ms_class_size[pg->cls - 1];
-    size_t n = CHUNK_PAGE_BYTES / size;
-    void *head = NULL;
-    uint32_t live = 0;
-    for (size_t i = n; i-- > 0;) {
-        uintptr_t cell = start + i * size;
-        if (meta_test((void *)cell, META_VO)) {
-            live++;
-        } else {
-            *(void **)cell = head;
-            head = (void *)cell;
-        }
-    }
-    pg->free = head;
     pg->live = live;
     return live;
 }
@@ -152,7 +136,7 @@ static void ms_release(space *s)
             if (!pg->cls) {
                 pg->next = ms->free_pages;
                 ms->free_pages = pg;
-            } else if (pg->free) {
+            } else if (pg->live < cells_per_page(pg->cls - 1)) {
                 pg->next = ms->avail[pg->cls - 1];
                 ms->avail[pg->cls - 1] = pg;
             }

@@ -104,9 +104,10 @@ void mc_space_compact(space *s);
 #define MS_MAX_CELL     8192
 unsigned ms_size_class(size_t bytes);
 size_t   ms_class_bytes(unsigned cls);
-/* Take a page's worth of free cells of class cls: the list head, or NULL
+/* Take a page with free cells of class cls for one allocator: its cell
+ * range in [*start, *end) (cells with their VO bit set are live); ENOMEM
  * when the space cannot grow (a collection is needed). */
-void    *ms_take_cells(space *s, unsigned cls);
+int      ms_take_page(space *s, unsigned cls, uintptr_t *start, uintptr_t *end);
 
 /* Large object space (policy/largeobjectspace.c). */
 #define LOS_HEADER_BYTES 64   /* before each large object */
