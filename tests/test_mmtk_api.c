@@ -271,7 +271,8 @@ static void test_weak_slots_and_finalizers(void)
 static void test_idle_and_many_heaps(void)
 {
     vmma_context *ctx;
-    vmma_config cfg = { 0, 0, VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_LIMITS };
+    /* 64 KiB arenas: an idle heap holds one; chunks are runs of four */
+    vmma_config cfg = { 0, 64 * 1024, VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_LIMITS };
     CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, (size_t)256 << 20, &cfg), 0);
     size_t free0 = vmma_get_free_size(ctx);
     enum { N = 100 };
@@ -282,7 +283,9 @@ static void test_idle_and_many_heaps(void)
         vmma_stats cs;
         vmma_get_client_stats(mmtk_get_vmma_client(vms[i].heap), &cs);
         CU_ASSERT(cs.used_size <= 64 * 1024);
+        CU_ASSERT(cs.arena_count * 64 * 1024 <= 64 * 1024);
     }
+    CU_ASSERT(free0 - vmma_get_free_size(ctx) <= (size_t)N * 64 * 1024);
     for (int i = 0; i < N; i += 10) {
         tv_thread *t = tv_thread_new(&vms[i]);
         size_t r = tv_push(t, tv_tree(t, 6, MMTK_ALLOC_DEFAULT));
