@@ -30,9 +30,44 @@ static void *window_bump(uintptr_t *cur, uintptr_t lim, size_t size, size_t alig
     return (void *)start;
 }
 
+/* Mutator allocators that pin or log every object need every allocation;
+ * copy allocators bump the public window (copy_trace inlines alloc_bump)
+ * and finish a window's objects in one go when it is done (copy_done). */
 static int private_window(const immix_allocator *ia)
 {
-    return (ia->flags & (IMMIX_ALLOC_COPY | IMMIX_ALLOC_PIN | IMMIX_ALLOC_LOG)) != 0;
+    return !(ia->flags & IMMIX_ALLOC_COPY) && (ia->flags & (IMMIX_ALLOC_PIN | IMMIX_ALLOC_LOG)) != 0;
+}
+
+/* dst |= src over the granules of [start, end) (one chunk), atomically:
+ * other workers may set bits of neighbouring words. */
+static void meta_or_range(chunk *c, int dst, int src, uintptr_t start, uintptr_t end)
+{
+    size_t g0 = chunk_granule((void *)start), g1 = (end - (uintptr_t)c) >> GRANULE_LOG;
+    for (size_t w = g0 >> 6; w <= (g1 - 1) >> 6; w++) {
+        uint64_t mask = ~(uint64_t)0;
+        if (w == g0 >> 6)
+            mask &= ~(uint64_t)0 << (g0 & 63);
+        if (w == (g1 - 1) >> 6 && (g1 & 63))
+            mask &= ~(uint64_t)0 >> (64 - (g1 & 63));
+        uint64_t bits = c->bits[src][w] & mask;
+        if (bits)
+            __atomic_fetch_or(&c->bits[dst][w], bits, __ATOMIC_RELAXED);
+    }
+}
+
+/* A copy allocator is done with [start, used): those objects are copies,
+ * back to back: their lines are live, and they are unlogged (LOG) and
+ * marked (full collections: CLEAN_ONLY) like every survivor. */
+static void copy_done(immix_allocator *ia, uintptr_t start, uintptr_t used)
+{
+    if (!(ia->flags & IMMIX_ALLOC_COPY) || !start || used <= start)
+        return;
+    chunk *c = chunk_of((void *)start);
+    immix_mark_lines((void *)start, used - start, LINE_LIVE);
+    if (ia->flags & IMMIX_ALLOC_LOG)
+        meta_or_range(c, META_LOG, META_VO, start, used);
+    if (ia->flags & IMMIX_ALLOC_CLEAN_ONLY)
+        meta_or_range(c, META_MARK, META_VO, start, used);
 }
 
 /* A mutator takes [start, end): zero it, make its lines YOUNG. */
@@ -49,6 +84,8 @@ static void take_for_mutator(immix_allocator *ia, uintptr_t start, uintptr_t end
 
 static void set_window(immix_allocator *ia, uintptr_t start, uintptr_t end)
 {
+    copy_done(ia, ia->win_start, ia->base.cursor);
+    ia->win_start = start;
     if (private_window(ia)) {
         ia->win_cursor = start;
         ia->win_limit = end;
@@ -112,21 +149,18 @@ static void *overflow_alloc(immix_allocator *ia, size_t size, size_t align, ptrd
         uintptr_t start = blk + ((uintptr_t)(immix_block_first_line(immix_block_index((void *)blk)) %
                                              IMMIX_LINES_PER_BLOCK) << IMMIX_LINE_LOG);
         take_for_mutator(ia, start, blk + IMMIX_BLOCK_BYTES);
+        copy_done(ia, ia->ov_start, ia->ov_cursor);
+        ia->ov_start = start;
         ia->ov_cursor = start;
         ia->ov_limit = blk + IMMIX_BLOCK_BYTES;
     }
     return NULL;
 }
 
-static void *finish(immix_allocator *ia, void *p, size_t size)
+static void *finish(immix_allocator *ia, void *p)
 {
-    if (ia->flags & IMMIX_ALLOC_COPY) {
-        /* clean-only copies are made by full collections: they must be
-         * marked to survive the sweep (nursery promotions need not) */
-        if (ia->flags & IMMIX_ALLOC_CLEAN_ONLY)
-            meta_set_atomic(p, META_MARK);
-        immix_mark_lines(p, size, LINE_LIVE);
-    }
+    if (ia->flags & IMMIX_ALLOC_COPY)
+        return p;   /* copy_done */
     if (ia->flags & IMMIX_ALLOC_PIN)
         meta_set_atomic(p, META_PIN);
     if (ia->flags & IMMIX_ALLOC_LOG)
@@ -149,10 +183,10 @@ static void *immix_alloc(allocator *a, size_t size, size_t align, ptrdiff_t offs
         void *p = priv ? window_bump(&ia->win_cursor, ia->win_limit, size, align, offset)
                        : alloc_bump(a, size, align, offset);
         if (p)
-            return finish(ia, p, size);
+            return finish(ia, p);
         if (size > IMMIX_LINE_BYTES) {
             p = overflow_alloc(ia, size, align, offset);
-            return p ? finish(ia, p, size) : NULL;
+            return p ? finish(ia, p) : NULL;
         }
         if (!next_hole(ia))
             return NULL;
@@ -171,6 +205,18 @@ static void give_back(uintptr_t cursor, uintptr_t limit)
     memset(&m->line[immix_line_index((void *)from)], LINE_FREE, (limit - from) >> IMMIX_LINE_LOG);
 }
 
+static const allocator_ops immix_alloc_ops;
+
+void immix_allocator_flush(allocator *a)
+{
+    immix_allocator *ia = (immix_allocator *)a;
+    if (a->ops != &immix_alloc_ops)
+        return;
+    copy_done(ia, ia->win_start, a->cursor);
+    copy_done(ia, ia->ov_start, ia->ov_cursor);
+    ia->win_start = ia->ov_start = 0;
+}
+
 static void immix_reset(allocator *a)
 {
     immix_allocator *ia = (immix_allocator *)a;
@@ -181,6 +227,7 @@ static void immix_reset(allocator *a)
     }
     a->cursor = a->limit = 0;
     ia->win_cursor = ia->win_limit = ia->ov_cursor = ia->ov_limit = 0;
+    ia->win_start = ia->ov_start = 0;
     ia->block = 0;
     ia->next_line = 0;
 }

@@ -95,6 +95,11 @@ static void gencopy_release(mmtk *heap)
 {
     gencopy_plan *p = heap->plan_data;
     gen_release(heap, &p->gen);
+    /* A full collection left chunks in the old mature space for pinned
+     * objects: the copy space would sweep them in a nursery collection, so
+     * collections stay full while they last. */
+    if (p->mature[p->cur ^ 1]->nchunks > 0)
+        p->gen.nursery_pinned = 1;
     los_set_nursery(heap->los, 0);
 }
 

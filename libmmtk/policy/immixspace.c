@@ -342,6 +342,10 @@ static void immix_sweep_chunk(immix_space *is, chunk *c)
 static void immix_release(space *s)
 {
     immix_space *is = immix(s);
+    mmtk *heap = s->heap;
+    for (unsigned i = 0; i < heap->nworkers; i++)
+        if (heap->workers[i].copy[is->copy_slot].a.space == s)
+            immix_allocator_flush(&heap->workers[i].copy[is->copy_slot].a);
     is->free_bytes = is->frag_bytes = 0;
     chunk *next;
     for (chunk *c = s->chunks; c; c = next) {

@@ -146,6 +146,7 @@ typedef struct immix_allocator {
     unsigned next_line;        /* next line of that block to look at */
     uintptr_t ov_cursor, ov_limit;   /* overflow window over a clean block */
     uintptr_t win_cursor, win_limit; /* private hole window when base.limit stays 0 */
+    uintptr_t win_start, ov_start;   /* copy allocators: where the current windows began */
     unsigned flags;            /* IMMIX_ALLOC_* */
     size_t evac_left;          /* copy allocator: bytes defragmentation may still copy */
 } immix_allocator;
@@ -162,5 +163,9 @@ void immix_allocator_init(allocator *a, space *s, struct mmtk_mutator *m, unsign
  * defragmentation copies. It never returns NULL (chunks for a collection
  * bypass the heap budget). */
 void immix_allocator_init_copy(allocator *a, space *s, unsigned flags, size_t evac_budget);
+/* A copy allocator finishes its copies window by window (their lines,
+ * LOG and MARK bits); the space flushes every worker's at release. No-op
+ * for an allocator that is not an Immix one. */
+void immix_allocator_flush(allocator *a);
 
 #endif /* MMTK_POLICY_IMMIXSPACE_H */
