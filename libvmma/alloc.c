@@ -282,8 +282,12 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
     client_unlock(c);
     void *p = arena_addr(ctx, a);
     track_alloc(c, p, bytes, bytes);
-    if ((flags & VMMA_FEATURE_ZERO_FILL) && !zeroed)
-        memset(p, 0, bytes);
+    if (flags & VMMA_FEATURE_ZERO_FILL) {
+        if (zeroed)
+            track_zeroed(p, bytes);
+        else
+            memset(p, 0, bytes);
+    }
     return p;
 }
 

@@ -78,7 +78,7 @@ static void cut_list(struct buddy_lists *l, unsigned k, struct buddy_free *last,
     } else {
         l->head[k] = NULL;
     }
-    l->lost_bytes += (l->count[k] - kept) * bytes;
+    cnt_add(&l->lost_bytes, (l->count[k] - kept) * bytes);
     cnt_sub(&l->free_bytes, (l->count[k] - kept) * bytes);
     l->count[k] = kept;
 }

@@ -124,7 +124,7 @@ static inline void buddy_push(struct buddy_lists *l, void *p, unsigned k,
 static inline void buddy_drop_list(struct buddy_lists *l, unsigned k, size_t bytes)
 {
     l->head[k] = NULL;
-    l->lost_bytes += l->count[k] * bytes;
+    cnt_add(&l->lost_bytes, l->count[k] * bytes);
     cnt_sub(&l->free_bytes, l->count[k] * bytes);
     l->count[k] = 0;
 }

@@ -66,8 +66,14 @@ vmma_client *vmma_create_client(vmma_context *ctx)
     c->map_stride = 2 * ctx->map_words;
     c->block_size = ctx->block_size;
 #ifdef VMMA_HAVE_THREAD_SAFE
-    if (c->thread_safe)
-        pthread_mutex_init(&c->lock, NULL);
+    if (c->thread_safe) {
+        /* recursive: a vmma_walk visitor may query its own client */
+        pthread_mutexattr_t attr;
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&c->lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+    }
 #endif
     c->next_client = ctx->clients;
     if (ctx->clients)
@@ -138,7 +144,7 @@ int vmma_set_client_limit(vmma_client *c, size_t max_bytes)
 size_t client_used(const struct vmma_client *c)
 {
     return (cnt_get(&c->buddy_arenas) << c->arena_shift) + cnt_get(&c->large_bytes) -
-           cnt_get(&c->lists.free_bytes) - c->lists.lost_bytes;
+           cnt_get(&c->lists.free_bytes) - cnt_get(&c->lists.lost_bytes);
 }
 
 /* The client's `slow` word for the context's flags. */

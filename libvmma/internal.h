@@ -87,7 +87,7 @@ struct buddy_lists {
     struct buddy_free *head[VMMA_BUDDY_ORDERS];   /* free lists by order */
     uint32_t count[VMMA_BUDDY_ORDERS];            /* blocks on each list */
     _Atomic size_t free_bytes;   /* bytes on the free lists */
-    size_t lost_bytes;           /* bytes of lists dropped as corrupt */
+    _Atomic size_t lost_bytes;   /* bytes of lists dropped as corrupt */
     size_t cached_after_pass;    /* blocks on the lists after the last coalescing */
 };
 

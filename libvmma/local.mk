@@ -9,12 +9,28 @@ libvmma_la_LDFLAGS = -version-info $(VMMA_LT_VERSION) -no-undefined
 
 ## Tests (CUnit). tests/vmma_test.h holds helpers shared by the suites.
 noinst_HEADERS += tests/vmma_test.h
-check_PROGRAMS += tests/test_vmma_basic
-TESTS += tests/test_vmma_basic
+VMMA_TESTS = tests/test_vmma_basic tests/test_vmma_features tests/test_vmma_stress \
+	tests/test_vmma_threads
+check_PROGRAMS += $(VMMA_TESTS)
+TESTS += $(VMMA_TESTS)
+VMMA_TEST_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+VMMA_TEST_LDADD = libvmma.la $(CUNIT_LIBS)
 tests_test_vmma_basic_SOURCES = tests/test_vmma_basic.c
-tests_test_vmma_basic_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_vmma_basic_CFLAGS = $(VMMA_TEST_CFLAGS)
 tests_test_vmma_basic_LDFLAGS = $(TEST_NO_INSTALL)
-tests_test_vmma_basic_LDADD = libvmma.la $(CUNIT_LIBS)
+tests_test_vmma_basic_LDADD = $(VMMA_TEST_LDADD)
+tests_test_vmma_features_SOURCES = tests/test_vmma_features.c
+tests_test_vmma_features_CFLAGS = $(VMMA_TEST_CFLAGS)
+tests_test_vmma_features_LDFLAGS = $(TEST_NO_INSTALL)
+tests_test_vmma_features_LDADD = $(VMMA_TEST_LDADD)
+tests_test_vmma_stress_SOURCES = tests/test_vmma_stress.c
+tests_test_vmma_stress_CFLAGS = $(VMMA_TEST_CFLAGS)
+tests_test_vmma_stress_LDFLAGS = $(TEST_NO_INSTALL)
+tests_test_vmma_stress_LDADD = $(VMMA_TEST_LDADD)
+tests_test_vmma_threads_SOURCES = tests/test_vmma_threads.c
+tests_test_vmma_threads_CFLAGS = $(VMMA_TEST_CFLAGS)
+tests_test_vmma_threads_LDFLAGS = $(TEST_NO_INSTALL)
+tests_test_vmma_threads_LDADD = $(VMMA_TEST_LDADD)
 
 ## Benchmark: `make bench` runs bench/bench_vmma, which runs the peers that
 ## need a process of their own (mimalloc, jemalloc replace malloc) and

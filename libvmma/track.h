@@ -123,14 +123,28 @@ static inline void track_free(const void *client, void *p, size_t rounded)
 #endif
 }
 
+/* Bytes of a live block known to be zero already (fresh pages). */
+static inline void track_zeroed(const void *p, size_t n)
+{
+    (void)p; (void)n;
+#ifdef VMMA_TRACK_VALGRIND
+    if (vmma_track_valgrind)
+        VALGRIND_MAKE_MEM_DEFINED(p, n);
+#endif
+}
+
 /* A live block changes its accessible size in place (realloc). */
 static inline void track_resize(const void *client, void *p, size_t old_usable,
                                 size_t new_usable, size_t rounded)
 {
     (void)client; (void)p; (void)old_usable; (void)new_usable; (void)rounded;
 #ifdef VMMA_TRACK_VALGRIND
-    if (vmma_track_valgrind)
+    if (vmma_track_valgrind) {
         VALGRIND_MEMPOOL_CHANGE(client, p, p, new_usable);
+        if (new_usable > old_usable)
+            VALGRIND_MAKE_MEM_UNDEFINED((char *)p + old_usable, new_usable - old_usable);
+        VALGRIND_MAKE_MEM_NOACCESS((char *)p + new_usable, rounded - new_usable);
+    }
 #endif
 #ifdef VMMA_ASAN
     ASAN_POISON_MEMORY_REGION(p, rounded);

@@ -6,6 +6,10 @@
 #ifndef VMMA_TEST_H
 #define VMMA_TEST_H
 
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +19,42 @@
 #include <time.h>
 
 #include "libvmma.h"
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+#include <valgrind/memcheck.h>
+#endif
+#ifdef VMMA_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+/* Make n bytes at p accessible to the test although libvmma told the tools
+ * they are not (to commit a deliberate use after free). */
+static inline void vt_unprotect(void *p, size_t n)
+{
+    (void)p; (void)n;
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+    VALGRIND_MAKE_MEM_DEFINED(p, n);
+#endif
+#ifdef VMMA_ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
+}
+
+/* Whether a memory tool watches this run, and whether it sees byte p as
+ * inaccessible: 1 inaccessible, 0 accessible, -1 no tool. */
+static inline int vt_tool_inaccessible(const void *p)
+{
+    (void)p;
+#ifdef VMMA_ASAN
+    return __asan_address_is_poisoned(p) ? 1 : 0;
+#endif
+#ifdef HAVE_VALGRIND_MEMCHECK_H
+    if (RUNNING_ON_VALGRIND) {
+        unsigned char bits;
+        return VALGRIND_GET_VBITS(p, &bits, 1) == 3 ? 1 : 0;
+    }
+#endif
+    return -1;
+}
 
 /* Loop counts are divided by VMMA_TEST_SCALE (Valgrind runs use 16). */
 static inline unsigned long vt_scaled(unsigned long n)
@@ -23,6 +63,9 @@ static inline unsigned long vt_scaled(unsigned long n)
     unsigned long d = s ? strtoul(s, NULL, 10) : 1;
     if (d < 1)
         d = 1;
+#ifdef VMMA_TSAN
+    d *= 4;                     /* ThreadSanitizer runs 5-15 times slower */
+#endif
     return n / d ? n / d : 1;
 }
 
