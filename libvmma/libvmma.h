@@ -40,7 +40,7 @@ typedef struct vmma_client  vmma_client;    /* opaque */
 
 typedef struct vmma_config {
     size_t   alignment;   /* smallest block and the alignment of every block; power of two >= 16; 0 = 16 */
-    size_t   block_size;  /* bytes in one arena (buddy allocator context); power of two; 0 = library default */
+    size_t   block_size;  /* bytes in one arena (buddy allocator context); power of two; 0 = library default (256 KiB) */
     unsigned flags;       /* requested VMMA_FEATURE_* */
 } vmma_config;            /* a zero-initialised config means "all defaults, no features" */
 
@@ -48,7 +48,9 @@ typedef struct vmma_config {
  * silently; vmma_get_accepted_flags() says what a context really does. */
 #define VMMA_FEATURE_THREAD_SAFE  0x01u  /* context and clients usable from several threads */
 #define VMMA_FEATURE_ZERO_FILL    0x02u  /* every allocated block is zero-filled */
-#define VMMA_FEATURE_STATISTICS   0x04u  /* requested bytes, alloc and free counts are kept */
+#define VMMA_FEATURE_STATISTICS   0x04u  /* requested bytes, alloc and free counts are kept
+                                            (each buddy block then ends with a 1- or 9-byte
+                                            trailer holding its requested size) */
 #define VMMA_FEATURE_CHECKED      0x08u  /* pointers given to free/realloc/get_size are validated */
 #define VMMA_FEATURE_POISON       0x10u  /* freed blocks are poisoned; writes after free detected on reuse */
 #define VMMA_FEATURE_LIMITS       0x20u  /* vmma_set_client_limit quotas are enforced */
@@ -73,7 +75,7 @@ VMMA_API void vmma_destroy_context(vmma_context *ctx);
 /* The features this context really does (0 for NULL). */
 VMMA_API unsigned vmma_get_accepted_flags(const vmma_context *ctx);
 /* Change features later. EINVAL for NULL; EBUSY where a feature cannot change
- * while clients exist (THREAD_SAFE). Unsupported flags are dropped. */
+ * while clients exist (THREAD_SAFE, STATISTICS). Unsupported flags are dropped. */
 VMMA_API int  vmma_set_flags(vmma_context *ctx, unsigned flags);
 
 /* A new client with no arenas yet: NULL/EINVAL for a NULL ctx,
@@ -133,12 +135,14 @@ VMMA_API int vmma_populate_cached_blocks(const vmma_client *client, vmma_cached_
 
 /* Call visit(block, size, arg) for every live block of the client; a
  * non-zero return stops the walk and is returned. EINVAL for NULL client or
- * visit. visit must not allocate from or free into this client. */
+ * visit. visit may query this client (get_size, test_address, get_owner)
+ * but must not allocate from or free into it. */
 VMMA_API int vmma_walk(const vmma_client *client,
                        int (*visit)(void *block, size_t size, void *arg), void *arg);
 
-/* Text for every refused call and every detected corruption (POISON):
- * one line naming the function, the pointer and the reason. */
+/* Text for every refused call and every detected corruption (POISON, with
+ * err EFAULT): one line naming the function, the pointer and the reason.
+ * NULL removes the handler. Set it before sharing the context between threads. */
 typedef void (*vmma_error_handler)(const vmma_context *ctx, int err, const char *message, void *arg);
 VMMA_API void vmma_set_error_handler(vmma_context *ctx, vmma_error_handler handler, void *arg);
 

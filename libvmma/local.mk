@@ -56,3 +56,6 @@ endif
 if HAVE_JEMALLOC
 EXTRA_bench_bench_vmma_DEPENDENCIES += bench/bench_vmma_jemalloc$(EXEEXT)
 endif
+
+## Manual page.
+dist_man3_MANS += doc/libvmma.3
