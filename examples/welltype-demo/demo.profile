@@ -8,3 +8,4 @@ strings       plan=Immix heap=2M
 inventory     plan=GenCopy heap=1M
 fib           plan=MarkCompact heap=1M budget=50000000
 leak          plan=SemiSpace heap=8M
+forever       plan=MarkSweep heap=1M budget=20000000

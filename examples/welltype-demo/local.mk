@@ -18,7 +18,8 @@ WT_DEMO_SOURCES_WT = \
 	examples/welltype-demo/programs/strings.wt \
 	examples/welltype-demo/programs/inventory.wt \
 	examples/welltype-demo/programs/fib.wt \
-	examples/welltype-demo/programs/leak.wt
+	examples/welltype-demo/programs/leak.wt \
+	examples/welltype-demo/programs/forever.wt
 WT_DEMO_EXPECTED = \
 	examples/welltype-demo/programs/binary-trees.out \
 	examples/welltype-demo/programs/strings.out \

@@ -142,7 +142,7 @@ static void test_good_programs_compile(void)
 
 static void test_shipped_programs_compile(void)
 {
-    static const char *const names[] = {"binary-trees", "strings", "inventory", "fib", "leak"};
+    static const char *const names[] = {"binary-trees", "strings", "inventory", "fib", "leak", "forever"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/programs/%s.wt", WT_DEMO_DIR, names[i]);

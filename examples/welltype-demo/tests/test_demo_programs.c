@@ -462,6 +462,18 @@ static void test_command(void)
     if (rc != 0 || !strstr(out, "equal, every"))
         fprintf(stderr, "\n%s\n", out);
 
+    /* the shipped endless program is stopped by its budget in the profile */
+    snprintf(cmd, sizeof cmd, "%s --profile %s/demo.profile %s/programs/forever.wt 2>&1",
+             WT_DEMO_BIN, WT_DEMO_DIR, WT_DEMO_DIR);
+    f = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    CU_ASSERT_EQUAL(pclose(f), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "no odd perfect number up to 20001\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "stopped: instruction budget of 20000000 exceeded"));
+    CU_ASSERT_PTR_NULL(strstr(out, "odd perfect number:"));
+
     /* a budget from the command line stops the program; that is not a failure */
     snprintf(cmd, sizeof cmd, "%s --plan %s --budget 5000 %s/programs/fib.wt 2>&1",
              WT_DEMO_BIN, some_plan(0), WT_DEMO_DIR);
