@@ -47,6 +47,8 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
             return copy_mark_in_place(w, obj);
         return obj;   /* a to-space copy: scanned when it was made */
     }
+    /* The FWD word is written at the end: fetch it while MARK is claimed. */
+    __builtin_prefetch(meta_word(obj, META_FWD), 1);
     if (MMTK_UNLIKELY(meta_test_acquire(obj, META_PIN)))
         return copy_mark_in_place(w, obj);
     if (!meta_set_atomic(obj, META_MARK)) {
