@@ -232,6 +232,57 @@ static void test_runtime_errors(void)
     }
 }
 
+/* what the language means: operators, short-circuit, scopes, aliasing,
+   defaults, 63-bit wrap-around (README.md) */
+static void test_semantics(void)
+{
+    static const char src[] =
+        "record P { name: string, age: int, next: P, tags: [string] }\n"
+        "var g = 10;\n"
+        "func bump(n: int): int { g = g + n; return g; }\n"
+        "func side(b: bool, msg: string): bool { print(\"side\", msg); return b; }\n"
+        "func classify(n: int): string {\n"
+        "    if n < 0 { return \"neg\"; } else if n == 0 { return \"zero\"; } else if n < 10 { return \"small\"; }\n"
+        "    return \"big\";\n"
+        "}\n"
+        "print(7 / 2, -7 / 2, 7 % 3, -7 % 3, 7 % -3, 2 * 3 + 4, 2 * (3 + 4), 10 - 3 - 2);\n"
+        "print(1 < 2, 2 <= 2, 3 > 4, 4 >= 5, 1 == 1, 1 != 1, !true, -(-5));\n"
+        "print(false && side(true, \"and\"), true || side(false, \"or\"), true && side(true, \"and2\"));\n"
+        "print(classify(-3), classify(0), classify(5), classify(50));\n"
+        "print(bump(5), bump(1), g);\n"
+        "var p = new P { name: \"ann\", age: 30 };\n"
+        "p.next = new P { name: \"bob\", age: 25, next: p };\n"
+        "print(p.next.next.name, p.next.next == p, p.next.tags == null, p.tags == null == true, \"a\" + \"b\" == \"ab\", \"ab\" != \"abc\");\n"
+        "var xs = [3, 1, 2];\n"
+        "var ys = xs;\n"
+        "ys[0] = 9;\n"
+        "print(xs[0], len(xs), len(\"\"), len(\"h\xc3\xa9llo\"), \"abc\"[0], chr(97) + chr(98), str(-12) + str(false));\n"
+        "var grid = new [[int]](3);\n"
+        "var i = 0;\n"
+        "while i < 3 { grid[i] = new [int](i + 1); grid[i][i] = i * i; i = i + 1; }\n"
+        "print(grid[2][2], len(grid[1]), grid[0] == grid[1], new [bool](2)[1], new [string](1)[0] == \"\");\n"
+        "{ var g = 1; print(g); }\n"
+        "print(g);\n"
+        "print(4611686018427387903 + 1, -4611686018427387903 - 1);\n";
+    static const char want[] =
+        "3 -3 1 -1 1 10 14 5\n"
+        "true true false false true false false 5\n"
+        "side and2\n"
+        "false true true\n"
+        "neg zero small big\n"
+        "15 16 16\n"
+        "ann true true true true true\n"
+        "9 3 0 6 97 ab -12false\n"
+        "4 2 false false true\n"
+        "1\n"
+        "16\n"
+        "-4611686018427387904 -4611686018427387904\n";
+    wt_job job;
+    CU_ASSERT_EQUAL(run_source(&job, src, (size_t)4 << 20, 0), WT_OK);
+    CU_ASSERT_STRING_EQUAL(job.output ? job.output : "", want);
+    wt_job_clear(&job);
+}
+
 static void test_budget(void)
 {
     wt_job job;
@@ -535,6 +586,7 @@ int main(void)
     CU_add_test(su, "shipped programs under every plan", test_every_plan);
     CU_add_test(su, "shipped programs under stress_factor + verify", test_stress_verify);
     CU_add_test(su, "stress and verify from the environment", test_stress_from_env);
+    CU_add_test(su, "language semantics", test_semantics);
     CU_add_test(su, "runtime errors", test_runtime_errors);
     CU_add_test(su, "instruction budget", test_budget);
     CU_add_test(su, "values survive collections", test_values_survive_collections);
