@@ -138,10 +138,14 @@ static gc_worker *worker_of(sched_worker *sw)
 static void scan_packet(gc_worker *w, trace_packet *tp)
 {
     mmtk *heap = w->heap;
+    void (*scanned)(struct mmtk *, mmtk_object, size_t) = heap->plan->scanned;
     for (uint32_t i = 0; i < tp->count; i++) {
         mmtk_object obj = tp->objs[i];
+        size_t size = gc_object_size(heap, obj);
         w->live_objects++;
-        w->live_bytes += gc_object_size(heap, obj);
+        w->live_bytes += size;
+        if (scanned)
+            scanned(heap, obj, size);
         heap->binding.scan_object(heap->vm, obj, &w->visitor);
     }
     tp->count = 0;

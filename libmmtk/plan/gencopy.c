@@ -120,6 +120,7 @@ const plan_ops gencopy_plan_ops = {
     .prepare = gencopy_prepare,
     .release = gencopy_release,
     .worker_init = gencopy_worker_init,
+    .scanned = immix_scanned,
     .copy_reserve = gencopy_copy_reserve,
     .write_post = gen_write_post,
     .scan_roots = gen_scan_roots,

@@ -105,6 +105,7 @@ const plan_ops genimmix_plan_ops = {
     .prepare = genimmix_prepare,
     .release = genimmix_release,
     .worker_init = genimmix_worker_init,
+    .scanned = immix_scanned,
     .copy_reserve = genimmix_copy_reserve,
     .write_post = gen_write_post,
     .scan_roots = gen_scan_roots,

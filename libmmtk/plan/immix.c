@@ -76,5 +76,6 @@ const plan_ops immix_plan_ops = {
     .mutator_init = immix_mutator_init,
     .prepare = immix_prepare,
     .worker_init = immix_worker_init,
+    .scanned = immix_scanned,
     .copy_reserve = immix_copy_reserve,
 };

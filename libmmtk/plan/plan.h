@@ -70,6 +70,10 @@ typedef struct plan_ops {
     /* Optional: extra roots reported in the roots packet after the VM's
      * (generational plans: the remembered set in nursery collections). */
     void (*scan_roots)(struct mmtk *heap, mmtk_visitor *v);
+    /* Optional: called by the worker that scans each object the closure
+     * reached, with its size (Immix marks the object's lines here, where
+     * the object is in cache anyway, rather than when it is marked). */
+    void (*scanned)(struct mmtk *heap, mmtk_object obj, size_t size);
 } plan_ops;
 
 /* Known plan names; ops NULL = not implemented yet (mmtk_init: ENOTSUP). */

@@ -102,6 +102,7 @@ const plan_ops stickyimmix_plan_ops = {
     .prepare = sticky_prepare,
     .release = sticky_release,
     .worker_init = sticky_worker_init,
+    .scanned = immix_scanned,
     .copy_reserve = sticky_copy_reserve,
     .write_post = gen_write_post,
     .scan_roots = gen_scan_roots,

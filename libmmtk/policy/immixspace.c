@@ -119,12 +119,28 @@ int immix_young_exhausted(space *s)
 /* ---------------------------------------------------------------- */
 /* Tracing                                                            */
 
-static void immix_mark_in_place(immix_space *is, gc_worker *w, mmtk_object obj, uint8_t state)
+static mmtk_object immix_trace(space *s, gc_worker *w, mmtk_object obj);
+
+/* Its lines are marked when it is scanned (immix_scanned): the object
+ * itself is not touched here, only side metadata. */
+static void immix_mark_in_place(immix_space *is, gc_worker *w, mmtk_object obj)
 {
-    immix_mark_lines(obj, gc_object_size(is->base.heap, obj), state);
     if (is->log_survivors)
         meta_set_atomic(obj, META_LOG);
     gc_enqueue(w, obj);
+}
+
+void immix_scanned(mmtk *heap, mmtk_object obj, size_t size)
+{
+    chunk *c = chunk_table_find(&heap->chunks, obj);
+    if (!c || c->space->ops->trace != immix_trace)
+        return;
+    immix_space *is = immix(c->space);
+    if (is->full)
+        immix_mark_lines(obj, size, LINE_LIVE);
+    else if (is->sticky)
+        immix_mark_lines(obj, size, LINE_SURVIVOR);
+    /* else: a promoted copy in a mature space: copy_done marks its lines */
 }
 
 /* A candidate block's object: copy it out, or mark it where it is. */
@@ -161,7 +177,6 @@ static mmtk_object immix_evacuate(immix_space *is, gc_worker *w, mmtk_object obj
     }
 stay:
     meta_set_release(obj, META_LOG);
-    immix_mark_lines(obj, size, LINE_LIVE);
     gc_enqueue(w, obj);
     return obj;
 }
@@ -175,13 +190,13 @@ static mmtk_object immix_trace(space *s, gc_worker *w, mmtk_object obj)
         if (__atomic_load_n(&immix_meta_of(obj)->line[immix_line_index(obj)], __ATOMIC_RELAXED) == LINE_LIVE)
             return obj;   /* old */
         if (meta_set_atomic(obj, META_MARK))
-            immix_mark_in_place(is, w, obj, LINE_SURVIVOR);
+            immix_mark_in_place(is, w, obj);
         return obj;
     }
     if (is->defrag && immix_meta_of(obj)->candidate[immix_block_index(obj)])
         return immix_evacuate(is, w, obj);
     if (meta_set_atomic(obj, META_MARK))
-        immix_mark_in_place(is, w, obj, LINE_LIVE);
+        immix_mark_in_place(is, w, obj);
     return obj;
 }
 

@@ -114,6 +114,10 @@ size_t immix_space_free_bytes(space *s);
 /* Did the last collection evacuate anything? (figures, tests) */
 uint64_t immix_space_evacuated(space *s);
 
+/* plan_ops.scanned of every plan with an Immix space: marks the lines of
+ * each object a collection scans (in place or copied). */
+void immix_scanned(struct mmtk *heap, mmtk_object obj, size_t size);
+
 /* Block supply for allocators (s->lock taken inside). Returns a block's
  * start address, now BLOCK_USED, or 0 when none is left and no chunk can be
  * had. recyclable: a block with holes is acceptable (tried first). */
