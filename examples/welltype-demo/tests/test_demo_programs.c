@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef WT_DEMO_DIR
@@ -409,6 +410,109 @@ static void test_leak_contained(void)
         wt_job_clear(&jobs[i]);
 }
 
+/* A program doing seeded random graph surgery (records, arrays, strings,
+   cycles, garbage) and printing a checksum of what is reachable. Its output
+   under NoGC (nothing is ever collected or moved) is the reference; every
+   collecting plan under stress + verify must print the same. */
+static const char graph_src[] =
+    "record N { id: int, kids: [N], next: N, label: string }\n"
+    "var seed = %u;\n"
+    "func rand(n: int): int {\n"
+    "  seed = (seed * 1103515245 + 12345) %% 2147483648; return seed %% n;\n"
+    "}\n"
+    "var pool = new [N](64);\n"
+    "var ids = 0;\n"
+    "func fresh(): N {\n"
+    "  ids = ids + 1;\n"
+    "  return new N { id: ids, kids: new [N](rand(4)), label: \"n\" + str(ids) };\n"
+    "}\n"
+    "func checksum(n: N, depth: int): int {\n"
+    "  if n == null || depth == 0 { return 0; }\n"
+    "  var s = n.id * 31 + len(n.label) + n.label[len(n.label) - 1];\n"
+    "  var i = 0;\n"
+    "  while i < len(n.kids) {\n"
+    "    s = (s * 7 + checksum(n.kids[i], depth - 1)) %% 1000000007; i = i + 1;\n"
+    "  }\n"
+    "  return (s + checksum(n.next, depth - 1)) %% 1000000007;\n"
+    "}\n"
+    "var step = 0;\n"
+    "while step < %d {\n"
+    "  var a = rand(64);\n"
+    "  var op = rand(7);\n"
+    "  var n = pool[a];\n"
+    "  if op == 0 || n == null { pool[a] = fresh(); }\n"
+    "  else if op == 1 { if len(n.kids) > 0 { n.kids[rand(len(n.kids))] = pool[rand(64)]; } }\n"
+    "  else if op == 2 { n.next = fresh(); }\n"
+    "  else if op == 3 { n.label = n.label + chr(97 + rand(26)); }\n"
+    "  else if op == 4 { var junk = new [int](1 + rand(300)); junk[0] = step; }\n"
+    "  else if op == 5 { n.kids = new [N](rand(5)); }\n"
+    "  else { pool[a] = null; }\n"
+    "  step = step + 1;\n"
+    "}\n"
+    "var total = 0;\n"
+    "var j = 0;\n"
+    "while j < 64 { total = (total + checksum(pool[j], 6)) %% 1000000007; j = j + 1; }\n"
+    "print(total, ids);\n";
+
+static int graph_run(wt_job *job, const char *src, const char *plan, size_t heap, int stress)
+{
+    wt_job_init(job, "graph.wt");
+    snprintf(job->plan, sizeof job->plan, "%s", plan);
+    job->heap_bytes = heap;
+    if (stress) {
+        job->opt_names[0] = "stress_factor";
+        job->opt_values[0] = "64K";
+        job->opt_names[1] = "verify";
+        job->opt_values[1] = "true";
+        job->nopts = 2;
+    }
+    job->prog = wt_compile("graph.wt", src, &job->diag);
+    if (!job->prog)
+        fprintf(stderr, "\n  %s\n", job->diag.text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(job->prog);
+    return wt_vm_run(job, NULL);
+}
+
+static void test_random_graphs(void)
+{
+    unsigned seed = (unsigned)time(NULL) % 100000u;
+    const char *env = getenv("WT_GRAPH_SEED");
+    if (env)
+        seed = (unsigned)strtoul(env, NULL, 10);
+    int nog = 0;
+    while (nog < (int)NPLANS && strcmp(all_plans[nog], "NoGC"))
+        nog++;
+    if (nog == (int)NPLANS || !plan_ok[nog])
+        return;                          /* no reference without NoGC */
+    int rounds = test_scale > 1 ? 1 : 3;
+    for (int r = 0; r < rounds; r++, seed++) {
+        fprintf(stderr, "\n  graph seed %u (WT_GRAPH_SEED=%u replays it)", seed, seed);
+        static char src[sizeof graph_src + 64];
+        snprintf(src, sizeof src, graph_src, seed, 20000 / test_scale);
+        wt_job ref;
+        CU_ASSERT_EQUAL_FATAL(graph_run(&ref, src, "NoGC", (size_t)256 << 20, 0), WT_OK);
+        for (size_t p = 0; p < NPLANS; p++) {
+            if (!plan_ok[p] || (int)p == nog)
+                continue;
+            wt_job job;
+            int st = graph_run(&job, src, all_plans[p], (size_t)4 << 20, 1);
+            int same = job.output && ref.output && !strcmp(job.output, ref.output);
+            if (st != WT_OK || !same) {
+                char t[512];
+                fprintf(stderr, "\n  %s: %s, printed %s  NoGC printed %s", all_plans[p],
+                        wt_status_text(&job, t, sizeof t), job.output ? job.output : "nothing\n",
+                        ref.output);
+            }
+            CU_ASSERT_EQUAL(st, WT_OK);
+            CU_ASSERT_TRUE(same);
+            CU_ASSERT_TRUE(job.collections > 0);
+            wt_job_clear(&job);
+        }
+        wt_job_clear(&ref);
+    }
+    fprintf(stderr, "\n");
+}
+
 /* every plan at once: one heap per (plan, program), plus a leak per plan, all on
    one context and the one GC worker pool; each result as if it ran alone */
 static void test_every_plan_at_once(void)
@@ -591,6 +695,7 @@ int main(void)
     CU_add_test(su, "instruction budget", test_budget);
     CU_add_test(su, "values survive collections", test_values_survive_collections);
     CU_add_test(su, "large arrays of young records", test_large_arrays);
+    CU_add_test(su, "random graphs: every plan prints what NoGC prints", test_random_graphs);
     CU_add_test(su, "leak contained, others finish", test_leak_contained);
     CU_add_test(su, "every plan at once on one context", test_every_plan_at_once);
     CU_add_test(su, "compile error isolated", test_compile_error_isolated);
