@@ -136,6 +136,48 @@ static void test_nursery_size_and_full_collections(void)
     tv_heap_free(&vm);
 }
 
+/* Weak slots across nursery collections: a dead young object's slot is
+ * cleared, a surviving one's follows it, an old object's stays until a
+ * full collection finds it dead. Finalizers of young objects run. */
+static void test_weak_and_finalizers_in_nursery(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=32M", "nursery_size=1M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    mmtk_object old_dead = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT);
+    size_t iold = tv_push(t, old_dead);
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    old_dead = tv_root(t, iold);   /* promoted: old, then unreachable */
+    uint64_t old_id = ((tv_obj *)old_dead)->id;
+    tv_set_root(t, iold, NULL);
+    mmtk_object young_dead = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT);
+    size_t ilive = tv_push(t, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
+    mmtk_object young_live = tv_root(t, ilive);
+    tv_obj *fin = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT);
+    uint64_t fin_id = fin->id;
+    CU_ASSERT_EQUAL(mmtk_add_weak_slot(vm.heap, &old_dead), 0);
+    CU_ASSERT_EQUAL(mmtk_add_weak_slot(vm.heap, &young_dead), 0);
+    CU_ASSERT_EQUAL(mmtk_add_weak_slot(vm.heap, &young_live), 0);
+    CU_ASSERT_EQUAL(mmtk_add_finalizer(vm.heap, fin), 0);
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_PTR_NULL(young_dead);
+    CU_ASSERT_PTR_EQUAL(young_live, tv_root(t, ilive));
+    CU_ASSERT(tv_check(young_live));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(old_dead);   /* old: not collected by a nursery collection */
+    CU_ASSERT_EQUAL(((tv_obj *)old_dead)->id, old_id);
+    tv_obj *f = mmtk_get_finalized_object(vm.heap);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT(tv_check(f) && f->id == fin_id);
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    CU_ASSERT_PTR_NULL(old_dead);
+    CU_ASSERT_PTR_EQUAL(young_live, tv_root(t, ilive));
+    mmtk_remove_weak_slot(vm.heap, &old_dead);
+    mmtk_remove_weak_slot(vm.heap, &young_dead);
+    mmtk_remove_weak_slot(vm.heap, &young_live);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
 int main(void)
 {
     static const char *plans[] = { "GenCopy", "GenImmix", "StickyImmix" };
@@ -148,6 +190,7 @@ int main(void)
         CU_add_test(s, "old objects pointing to young ones after promotion", test_old_to_young_after_promotion);
         CU_add_test(s, "a store without the barrier is caught by verify", test_missing_barrier_is_caught);
         CU_add_test(s, "nursery size and full collections", test_nursery_size_and_full_collections);
+        CU_add_test(s, "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery);
         CU_add_test(s, "two mutators, two workers", gc_test_threads);
         CU_add_test(s, "pinned objects never move", gc_test_pinned_never_move);
     }
