@@ -26,8 +26,8 @@ void gen_init(mmtk *heap, gen_plan *g, space *nursery, space *sticky)
     g->nursery = nursery;
     g->sticky = sticky;
     size_t n = heap->nursery;
-    if (!n) {   /* default: an eighth of the heap, within bounds */
-        n = heap->max_heap / 8;
+    if (!n) {   /* default: a quarter of the heap, within bounds */
+        n = heap->max_heap / 4;
         if (n > GEN_NURSERY_MAX_BYTES)
             n = GEN_NURSERY_MAX_BYTES;
     }
