@@ -264,6 +264,8 @@ static void final_packet_run(sched_packet *packet, sched_worker *sw)
 
 static void workers_prepare(mmtk *heap)
 {
+    if (!heap->workers)   /* a heap that never collects never pays for them */
+        heap->workers = heap_mem_alloc_gc(heap, heap->nworkers * sizeof *heap->workers, 64);
     for (unsigned i = 0; i < heap->nworkers; i++) {
         gc_worker *w = &heap->workers[i];
         memset(w, 0, sizeof *w);

@@ -314,13 +314,8 @@ mmtk *mmtk_init(mmtk_builder *b, const mmtk_vm_binding *binding, void *vm)
     pthread_mutex_init(&heap->packet_lock, NULL);
     pthread_mutex_init(&heap->refs_lock, NULL);
     pthread_mutex_init(&heap->stats_lock, NULL);
+    heap->nworkers = heap->threads;   /* their records: at the first collection */
     e = heap->plan->init(heap);
-    if (!e) {
-        heap->nworkers = heap->threads;
-        heap->workers = heap_mem_alloc(heap, heap->nworkers * sizeof *heap->workers, 64);
-        if (!heap->workers)
-            e = ENOMEM;
-    }
     if (e) {
         heap_unmake(heap);
         errno = e;
