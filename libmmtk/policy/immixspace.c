@@ -143,6 +143,12 @@ void immix_scanned(mmtk *heap, mmtk_object obj, size_t size)
     /* else: a promoted copy in a mature space: copy_done marks its lines */
 }
 
+void immix_scanned_full_only(mmtk *heap, mmtk_object obj, size_t size)
+{
+    if (!heap->nursery_gc)
+        immix_scanned(heap, obj, size);
+}
+
 /* A candidate block's object: copy it out, or mark it where it is. */
 static mmtk_object immix_evacuate(immix_space *is, gc_worker *w, mmtk_object obj)
 {
