@@ -135,7 +135,8 @@ static void *alloc_slow(struct vmma_client *c, unsigned k, unsigned *poisoned, i
      * pass: the pass costs O(cached blocks), paid by the frees since */
     size_t cached = buddy_cached_blocks(l);
     if (cached > 2 * l->cached_after_pass) {
-        buddy_coalesce(c->ctx, l);
+        if (!buddy_coalesce(c->ctx, l))
+            *corrupt = 1;
         if ((p = take(c, k, poisoned, corrupt))) {
             give_back_arenas(c);
             return p;
@@ -144,16 +145,17 @@ static void *alloc_slow(struct vmma_client *c, unsigned k, unsigned *poisoned, i
     if (grow(c) != 0) {
         if (cached == l->cached_after_pass)
             return NULL;
-        buddy_coalesce(c->ctx, l);         /* last resort */
+        if (!buddy_coalesce(c->ctx, l))    /* last resort */
+            *corrupt = 1;
     }
     return take(c, k, poisoned, corrupt);
 }
 
-static void report_corrupt(struct vmma_client *c, const char *fn, unsigned k)
+static void report_corrupt(struct vmma_client *c, const char *fn)
 {
     vmma_report(c->ctx, EFAULT,
-                "%s: free list of %zu-byte blocks of client %p was overwritten (write after free?)",
-                fn, c->ctx->alignment << k, (void *)c);
+                "%s: a free list of client %p was overwritten (write after free?); "
+                "its blocks are dropped", fn, (void *)c);
 }
 
 static void check_poison(struct vmma_client *c, const char *fn, char *p, size_t rounded)
@@ -203,7 +205,7 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
         if (!p) {
             client_unlock(c);
             if (corrupt)
-                report_corrupt(c, fn, k);
+                report_corrupt(c, fn);
             vmma_report(ctx, ENOMEM, "%s: no memory left for %zu bytes in client %p",
                         fn, size, (void *)c);
             errno = ENOMEM;
@@ -219,7 +221,7 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
     }
     client_unlock(c);
     if (VMMA_UNLIKELY(corrupt))
-        report_corrupt(c, fn, k);
+        report_corrupt(c, fn);
     if (VMMA_UNLIKELY(poisoned))
         check_poison(c, fn, p, rounded);
     size_t usable = rounded;

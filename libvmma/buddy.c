@@ -83,8 +83,9 @@ static void cut_list(struct buddy_lists *l, unsigned k, struct buddy_free *last,
     l->count[k] = kept;
 }
 
-/* Pass 1 of one order: set the mark of every block of list k. */
-static void mark_list(const struct vmma_context *ctx, struct buddy_lists *l, unsigned k)
+/* Pass 1 of one order: set the mark of every block of list k; 0 when a
+ * corrupt header cut the list short. */
+static int mark_list(const struct vmma_context *ctx, struct buddy_lists *l, unsigned k)
 {
     struct buddy_free *b = l->head[k], *last = NULL, *next;
     size_t n = 0, a, i;
@@ -92,7 +93,7 @@ static void mark_list(const struct vmma_context *ctx, struct buddy_lists *l, uns
     while (b) {
         if (!read_header(b, k, &next, &poisoned)) {
             cut_list(l, k, last, n, unit_bytes(ctx, k));
-            return;
+            return 0;
         }
         locate(ctx, b, &a, &i);
         map_set(arena_end_map(ctx, a), i);
@@ -100,6 +101,7 @@ static void mark_list(const struct vmma_context *ctx, struct buddy_lists *l, uns
         b = next;
         n++;
     }
+    return 1;
 }
 
 /* Refill with the poison pattern the upper-half headers of the first n
@@ -161,17 +163,19 @@ static size_t merge_list(const struct vmma_context *ctx, struct buddy_lists *l, 
     return merged;
 }
 
-void buddy_coalesce(const struct vmma_context *ctx, struct buddy_lists *l)
+int buddy_coalesce(const struct vmma_context *ctx, struct buddy_lists *l)
 {
+    int intact = 1;
     for (unsigned k = 0; k < ctx->max_order; k++) {
         if (!l->head[k])
             continue;
-        mark_list(ctx, l, k);
+        intact &= mark_list(ctx, l, k);
         size_t merged = merge_list(ctx, l, k);
         if (merged)
             poison_merged(ctx, l, k, merged);
     }
     l->cached_after_pass = buddy_cached_blocks(l);
+    return intact;
 }
 
 int buddy_find_live(const struct vmma_context *ctx, size_t a, size_t i,

@@ -171,8 +171,9 @@ VMMA_HIDDEN void buddy_arena_init(const struct vmma_context *ctx, struct buddy_l
 VMMA_HIDDEN void *buddy_split_alloc(const struct vmma_context *ctx, struct buddy_lists *l,
                                     unsigned k, unsigned *poisoned, int *corrupt);
 /* Merge every pair of free buddies on the lists; whole free arenas end on
- * list max_order. poison: refill absorbed headers of poisoned merges. */
-VMMA_HIDDEN void buddy_coalesce(const struct vmma_context *ctx, struct buddy_lists *l);
+ * list max_order; absorbed headers of poisoned pairs get the pattern back.
+ * 0 when a corrupt header was found (that list is cut there). */
+VMMA_HIDDEN int buddy_coalesce(const struct vmma_context *ctx, struct buddy_lists *l);
 /* The live block of arena a containing unit i: its start unit and order,
  * 1 when found, 0 when unit i is free. */
 VMMA_HIDDEN int buddy_find_live(const struct vmma_context *ctx, size_t a, size_t i,

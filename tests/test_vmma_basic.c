@@ -304,6 +304,11 @@ static void test_many_clients(void)
         CU_ASSERT_PTR_NOT_NULL((cs[i] = vmma_create_client(ctx)));
     vmma_get_context_stats(ctx, &st);
     CU_ASSERT_EQUAL(st.client_count, N);
+    /* the last records live in record slabs taken from the arenas */
+    struct vt_errors errs = {0};
+    vmma_set_error_handler(ctx, vt_error_handler, &errs);
+    CU_ASSERT_EQUAL(vmma_free(ctx, cs[N - 1]), EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errs.last_msg, "administrative data"));
     vmma_destroy_context(ctx);
 }
 
@@ -333,6 +338,103 @@ static void test_invalid_frees(void)
     vmma_destroy_context(ctx);
 }
 
+/* Freeing every block lets the next miss coalesce them: whole free arenas
+ * go back to the context, the client keeps one spare. */
+static void test_give_back_arenas(void)
+{
+    vmma_context *ctx = make_ctx(16 * MiB, 0);
+    vmma_client *c = vmma_create_client(ctx);
+    enum { PER_ARENA = 256 * 1024 / 16, N = 4 * PER_ARENA };
+    void **ps = malloc(N * sizeof *ps);
+    for (size_t i = 0; i < N; i++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL((ps[i] = vmma_alloc(c, 16)));
+    vmma_stats st;
+    vmma_get_client_stats(c, &st);
+    CU_ASSERT_EQUAL(st.arena_count, 4);
+    CU_ASSERT_EQUAL(st.free_size, 0);
+    size_t free_before = vmma_get_free_size(ctx);
+    for (size_t i = 0; i < N; i++)
+        CU_ASSERT_EQUAL(vmma_free(ctx, ps[N - 1 - i]), 0);
+    vmma_get_client_stats(c, &st);
+    CU_ASSERT_EQUAL(st.free_size, 4 * 256 * KiB);       /* cached, not yet merged */
+    vmma_cached_blocks cb;
+    vmma_populate_cached_blocks(c, &cb);
+    CU_ASSERT_EQUAL(cb.count[0], N);
+    void *p = vmma_alloc(c, 32);                        /* no 32-byte block: coalesce */
+    CU_ASSERT_PTR_NOT_NULL(p);
+    vmma_get_client_stats(c, &st);
+    CU_ASSERT_EQUAL(st.arena_count, 2);                 /* one in use, one spare */
+    CU_ASSERT_EQUAL(vmma_get_free_size(ctx), free_before + 2 * 256 * KiB);
+    vmma_populate_cached_blocks(c, &cb);
+    CU_ASSERT_EQUAL(cb.count[0], 0);
+    CU_ASSERT_EQUAL(cb.count[14], 1);                   /* the spare, whole */
+    CU_ASSERT_EQUAL(st.used_size, 32);
+    free(ps);
+    vmma_destroy_context(ctx);
+}
+
+/* Client records run out only when no arena is left for a slab. */
+static void test_client_records_exhausted(void)
+{
+    vmma_context *ctx = make_ctx(4 * MiB, 0);
+    vmma_client *hog = vmma_create_client(ctx);
+    while (vmma_alloc(hog, 200 * KiB))
+        ;
+    size_t n = 1;
+    errno = 0;
+    while (vmma_create_client(ctx))
+        n++;
+    CU_ASSERT_EQUAL(errno, ENOMEM);
+    CU_ASSERT(n >= 8);
+    vmma_delete_client(hog);                             /* arenas back: slabs possible */
+    for (size_t i = 0; i < 200; i++)
+        CU_ASSERT_PTR_NOT_NULL(vmma_create_client(ctx));
+    vmma_destroy_context(ctx);
+}
+
+/* Enough free arenas, but no contiguous run: ENOMEM, reported. */
+static void test_no_contiguous_run(void)
+{
+    vmma_context *ctx = make_ctx(8 * MiB, 0);
+    struct vt_errors errs = {0};
+    vmma_set_error_handler(ctx, vt_error_handler, &errs);
+    vmma_client *a = vmma_create_client(ctx), *b = vmma_create_client(ctx);
+    for (int i = 0;; i++) {
+        if (!vmma_alloc(i % 2 ? b : a, 200 * KiB))        /* one arena each, alternating */
+            break;
+    }
+    vmma_delete_client(a);                               /* every other arena free */
+    CU_ASSERT(vmma_get_free_size(ctx) >= 4 * 256 * KiB);
+    vmma_client *c = vmma_create_client(ctx);
+    errno = 0;
+    CU_ASSERT_PTR_NULL(vmma_alloc(c, 300 * KiB));       /* needs two adjacent arenas */
+    CU_ASSERT_EQUAL(errno, ENOMEM);
+    CU_ASSERT_PTR_NOT_NULL(strstr(errs.last_msg, "no run"));
+    CU_ASSERT_PTR_NOT_NULL(vmma_alloc(c, 200 * KiB));   /* one arena is fine */
+    vmma_destroy_context(ctx);
+}
+
+static void test_more_null_arguments(void)
+{
+    vmma_context *ctx = make_ctx(8 * MiB, 0);
+    vmma_client *c = vmma_create_client(ctx);
+    CU_ASSERT_EQUAL(vmma_get_size(c, NULL), 0);
+    CU_ASSERT_EQUAL(vmma_test_address(c, NULL), 0);
+    CU_ASSERT_PTR_NULL(vmma_get_owner(ctx, NULL));
+    CU_ASSERT_EQUAL(vmma_get_context_stats(ctx, NULL), EINVAL);
+    CU_ASSERT_EQUAL(vmma_get_client_stats(c, NULL), EINVAL);
+    /* a deleted client's handle is refused, not followed */
+    vmma_client *gone = vmma_create_client(ctx);
+    vmma_delete_client(gone);
+    errno = 0;
+    CU_ASSERT_PTR_NULL(vmma_alloc(gone, 16));
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    vmma_delete_client(gone);                            /* twice: no-op */
+    vmma_stats st;
+    CU_ASSERT_EQUAL(vmma_get_client_stats(gone, &st), EINVAL);
+    vmma_destroy_context(ctx);
+}
+
 int main(void)
 {
     static CU_TestInfo context_tests[] = {
@@ -347,6 +449,10 @@ int main(void)
         {"clients are isolated", test_clients_isolated},
         {"thousands of clients", test_many_clients},
         {"invalid frees are refused", test_invalid_frees},
+        {"whole free arenas go back after coalescing", test_give_back_arenas},
+        {"client records exhausted", test_client_records_exhausted},
+        {"no contiguous run of arenas", test_no_contiguous_run},
+        {"more NULL and stale arguments", test_more_null_arguments},
         CU_TEST_INFO_NULL};
     struct vt_suite suites[] = {{"context", context_tests}, {"blocks", block_tests}, {NULL, NULL}};
     return vt_run(suites);
