@@ -118,7 +118,11 @@ void gc_trace_conservative(mmtk_visitor *v, void *word)
     mmtk *heap = v->worker->heap;
     space *s = gc_space_of(heap, word);
     if (!s) {
-        if (!heap->los)
+        /* Not a chunk's object start nor a large object's: maybe inside a
+         * large object, if it is in one of the heap's blocks at all (most
+         * words of a stack are not: O(1) to say so). */
+        if (!heap->los || chunk_table_find(&heap->chunks, word) ||
+            vmma_get_owner(heap->ctx, word) != heap->client)
             return;
         s = heap->los;
     }

@@ -393,7 +393,11 @@ static void test_pinning_and_conservative_roots(void)
     vm.cons[0] = (char *)b + 20;
     vm.cons[1] = &local;                 /* points nowhere in the heap: ignored */
     vm.cons[2] = (void *)(uintptr_t)1;   /* nor does this */
-    vm.conservative_words = 3;
+    tv_obj *big = tv_alloc(t, 1, 30000, MMTK_ALLOC_LOS);   /* kept by an interior word */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+    tv_set(t, big, 0, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
+    vm.cons[3] = (char *)big + 12345;
+    vm.conservative_words = 4;
     if (is_collecting()) {
         for (int i = 0; i < 3; i++) {
             tv_tree(t, 6, MMTK_ALLOC_DEFAULT);
@@ -405,6 +409,7 @@ static void test_pinning_and_conservative_roots(void)
         CU_ASSERT(mmtk_is_mmtk_object(vm.heap, b));
         CU_ASSERT(!moving || !mmtk_is_pinned(vm.heap, b));   /* pinned for each collection only */
         CU_ASSERT(tv_check(b) && b->id == idb && tv_check(b->refs[0]));
+        CU_ASSERT(mmtk_is_mmtk_object(vm.heap, big) && tv_check(big) && tv_check(big->refs[0]));
         /* unpinned: it may move again; unreferenced: it dies */
         CU_ASSERT_EQUAL(mmtk_unpin_object(vm.heap, a), moving ? 1 : 0);
         vm.conservative_words = 0;
@@ -415,6 +420,7 @@ static void test_pinning_and_conservative_roots(void)
         CU_ASSERT(moving ? a2 != a : a2 == a);
         CU_ASSERT(tv_check(a2) && tv_check(a2->refs[0]));
         CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, b));
+        CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, big));
         mmtk_handle_user_collection_request(vm.heap, NULL);
     }
     CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
