@@ -189,6 +189,7 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
     int corrupt = 0;
     void *p = NULL;
     client_lock(c);
+    cache_flush(c);
     if (VMMA_UNLIKELY(over_limit(c, flags, rounded))) {
         client_unlock(c);
         vmma_report(ctx, EDQUOT, "%s: %zu bytes would pass the limit of %zu bytes of client %p",
@@ -297,8 +298,11 @@ void *vmma_alloc(vmma_client *c, size_t size)
 {
     if (VMMA_LIKELY(client_valid(c) && size <= c->block_size &&
                     !atomic_load_explicit(&c->slow, memory_order_relaxed))) {
+        unsigned k = fast_order(c, size);
         client_lock(c);
-        void *p = fast_pop(c, fast_order(c, size));
+        void *p = cache_pop(c, k);
+        if (!p)
+            p = fast_pop(c, k);
         client_unlock(c);
         if (VMMA_LIKELY(p != NULL))
             return p;
@@ -323,6 +327,35 @@ void *vmma_alloc_aligned(vmma_client *c, size_t size, size_t alignment)
         return NULL;
     }
     return client_alloc(c, size, alignment, "vmma_alloc_aligned");
+}
+
+/* ---- the hot cache (fastpath.h) ----------------------------------------- */
+
+/* Move the n oldest blocks of cache stack k to free list k (lock held). */
+void cache_spill(struct vmma_client *c, unsigned k, unsigned n)
+{
+    const struct vmma_context *ctx = c->ctx;
+    unsigned have = c->cache_n[k];
+    if (n > have)
+        n = have;
+    for (unsigned j = 0; j < n; j++) {
+        char *p = c->cache[k][j];
+        size_t off = (size_t)(p - ctx->base);
+        size_t a = off >> ctx->arena_shift, i = (off & (ctx->block_size - 1)) >> ctx->align_shift;
+        map_clear(arena_end_map(ctx, a), i + ((size_t)1 << k) - 1);
+        cnt_sub(&c->lists.free_bytes, ctx->alignment << k);    /* buddy_push adds it back */
+        buddy_push(&c->lists, p, k, 0, ctx->alignment << k);
+    }
+    memmove(c->cache[k], c->cache[k] + n, (have - n) * sizeof c->cache[k][0]);
+    c->cache_n[k] = (unsigned char)(have - n);
+}
+
+/* Empty the hot cache onto the free lists (lock held). */
+void cache_flush(struct vmma_client *c)
+{
+    for (unsigned k = 0; k < VMMA_CACHE_ORDERS; k++)
+        if (c->cache_n[k])
+            cache_spill(c, k, c->cache_n[k]);
 }
 
 /* ---- freeing ---------------------------------------------------------- */

@@ -76,9 +76,9 @@ void vmma_report(const struct vmma_context *ctx, int err, const char *fmt, ...)
 
 static size_t round_up(size_t x, size_t a) { return (x + a - 1) & ~(a - 1); }
 
-/* Client records: the admin area holds one per two arenas (plus a few);
+/* Client records: the admin area holds one per four arenas (plus a few);
  * more clients than that take record slabs from the pool. */
-static size_t records_for(size_t arenas) { return arenas / 2 + 16; }
+static size_t records_for(size_t arenas) { return arenas / 4 + 16; }
 
 struct layout {
     size_t arenas, table, bits, pool, records, admin;   /* byte offsets / sizes */
@@ -102,7 +102,7 @@ static size_t layout_block(uintptr_t mem, size_t size, size_t bs, size_t map_wor
                            size_t cap, struct layout *L)
 {
     size_t per = bs + 2 * map_words * sizeof(uint64_t) + sizeof(struct vmma_arena) +
-                 sizeof(struct vmma_client) / 2;
+                 sizeof(struct vmma_client) / 4;
     size_t n = size / per + 1;
     if (n > cap)
         n = cap;

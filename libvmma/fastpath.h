@@ -9,6 +9,18 @@
  * 64 units, anything to refuse) return "not done" and the caller falls
  * back to the complete path in alloc.c, which re-checks everything.
  * The caller holds the client's lock.
+ *
+ * The hot cache. A freed block of order below VMMA_CACHE_ORDERS goes on a
+ * small stack per order in the client record, its start bit cleared and
+ * its end bit kept; an allocation of that order takes it back and sets the
+ * start bit again. Neither touches the block's memory, and the map word is
+ * the one the free just read, so the common churn of small blocks costs no
+ * cache miss beyond that read. A cached block is free (not live: a second
+ * free of it is refused, queries do not see it) and counts in free_bytes.
+ * When a stack is full its older half goes to the free lists
+ * (cache_spill); every path that walks the lists or merges buddies first
+ * empties the cache (cache_flush), since the kept end bits would confuse
+ * the coalescing marks (buddy.c).
  */
 #ifndef VMMA_FASTPATH_H
 #define VMMA_FASTPATH_H
@@ -42,6 +54,19 @@ static inline void *fast_pop(struct vmma_client *c, unsigned k)
     return b;
 }
 
+/* Take a block of order k from the hot cache, or NULL. */
+static inline void *cache_pop(struct vmma_client *c, unsigned k)
+{
+    if (k >= VMMA_CACHE_ORDERS || !c->cache_n[k])
+        return NULL;
+    char *p = c->cache[k][--c->cache_n[k]];
+    size_t off = (size_t)(p - c->base);
+    size_t i = (off & (c->block_size - 1)) >> c->align_shift;
+    map_set(c->bits + (off >> c->arena_shift) * c->map_stride, i);
+    cnt_sub(&c->lists.free_bytes, (size_t)1 << (k + c->align_shift));
+    return p;
+}
+
 /* Free block p at offset off of a BUDDY arena of c; 0 = not done. */
 static inline int fast_push(struct vmma_client *c, char *p, size_t off)
 {
@@ -54,6 +79,13 @@ static inline int fast_push(struct vmma_client *c, char *p, size_t off)
     unsigned len = (unsigned)__builtin_ctzll(end) + 1;
     unsigned k = (unsigned)__builtin_ctz(len);
     w[0] = start & ~((uint64_t)1 << bit);
+    if (k < VMMA_CACHE_ORDERS) {
+        if (VMMA_UNLIKELY(c->cache_n[k] == VMMA_CACHE_DEPTH))
+            cache_spill(c, k, VMMA_CACHE_DEPTH / 2);
+        c->cache[k][c->cache_n[k]++] = p;
+        cnt_add(&c->lists.free_bytes, (size_t)len << c->align_shift);
+        return 1;
+    }
     w[1] &= ~((uint64_t)1 << (bit + len - 1));
     struct buddy_lists *l = &c->lists;
     struct buddy_free *b = (struct buddy_free *)p;

@@ -19,7 +19,8 @@
  *    2^k units starts at a multiple of 2^k units (unit = ctx->alignment);
  *    a live block has its start bit and its end bit set in the arena's
  *    bitmaps (buddy.h), a free block has neither and is on one of its
- *    client's free lists.
+ *    client's free lists, except a block in its client's hot cache
+ *    (fastpath.h), which keeps its end bit only.
  */
 #ifndef VMMA_INTERNAL_H
 #define VMMA_INTERNAL_H
@@ -97,6 +98,10 @@ struct buddy_lists {
                             VMMA_FEATURE_POISON | VMMA_FEATURE_LIMITS)
 #define VMMA_SLOW_TRACKING 0x80000000u
 
+/* The hot cache of recently freed small blocks (fastpath.h). */
+#define VMMA_CACHE_ORDERS 8           /* orders 0..7: blocks up to 128 units */
+#define VMMA_CACHE_DEPTH 16
+
 struct vmma_client {
     /* hot: read by every alloc and free */
     uint64_t magic;
@@ -107,6 +112,8 @@ struct vmma_client {
     unsigned arena_shift, align_shift;
     size_t map_stride;           /* words of bitmaps per arena */
     size_t block_size;
+    unsigned char cache_n[VMMA_CACHE_ORDERS];
+    void *cache[VMMA_CACHE_ORDERS][VMMA_CACHE_DEPTH];
     struct buddy_lists lists;
     /* cold */
     struct vmma_context *ctx;
@@ -286,6 +293,8 @@ VMMA_HIDDEN void client_arena_unlink(struct vmma_client *c, size_t a);
 VMMA_HIDDEN void client_release_all(struct vmma_client *c);
 VMMA_HIDDEN size_t client_block_usable(const struct vmma_context *ctx, void *p, unsigned k);
 VMMA_HIDDEN size_t client_used(const struct vmma_client *c);
+VMMA_HIDDEN void cache_spill(struct vmma_client *c, unsigned k, unsigned n);
+VMMA_HIDDEN void cache_flush(struct vmma_client *c);
 VMMA_HIDDEN unsigned client_slow_bits(unsigned ctx_flags);
 
 /* poison.c */

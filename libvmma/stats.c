@@ -71,6 +71,8 @@ int vmma_populate_cached_blocks(const vmma_client *cc, vmma_cached_blocks *out)
                 break;
             }
         }
+        if (k < VMMA_CACHE_ORDERS)
+            n += c->cache_n[k];                 /* the hot cache (fastpath.h) */
         out->count[k] = n;
         out->total_bytes += n * (ctx->alignment << k);
     }

@@ -297,7 +297,10 @@ static void test_many_clients(void)
     vmma_stats st;
     vmma_get_context_stats(ctx, &st);
     CU_ASSERT_EQUAL(st.client_count, N);
-    CU_ASSERT(st.admin_size * 50 <= vmma_get_total_size(ctx));
+    /* the context's own data stay under 2% (test_context_mmap); each client
+     * record (about 2 KiB with its hot cache) comes on top: with a client
+     * for almost every arena, still well under 3% */
+    CU_ASSERT(st.admin_size * 40 <= vmma_get_total_size(ctx));
     for (int i = 0; i < N; i += 2)
         vmma_delete_client(cs[i]);
     for (int i = 0; i < N; i += 2)

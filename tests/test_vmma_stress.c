@@ -344,7 +344,7 @@ static void test_small_arenas_limits(void)
 static void test_thread_safe_release(void)
 {
     vmma_config cfg = {32, 1 * MiB, VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_RELEASE |
-                                         VMMA_FEATURE_POISON};
+                                         VMMA_FEATURE_CHECKED};
     run_config("thread-safe, release", &cfg, 1024 * MiB, 0, 0);
 }
 

@@ -192,7 +192,7 @@ static void *stats_main(void *arg)
     return NULL;
 }
 
-static void test_threads(void)
+static void run_threads(unsigned extra)
 {
     if (!(vmma_get_supported_flags() & VMMA_FEATURE_THREAD_SAFE)) {
         vmma_config cfg = {0, 0, VMMA_FEATURE_THREAD_SAFE};
@@ -202,8 +202,7 @@ static void test_threads(void)
         printf(" (THREAD_SAFE compiled out) ");
         return;
     }
-    vmma_config cfg = {0, 0, VMMA_FEATURE_THREAD_SAFE |
-                                 (vmma_get_supported_flags() & VMMA_FEATURE_STATISTICS)};
+    vmma_config cfg = {0, 0, VMMA_FEATURE_THREAD_SAFE | (vmma_get_supported_flags() & extra)};
     CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, 1024 * MiB, &cfg), 0);
     CU_ASSERT(vmma_get_accepted_flags(ctx) & VMMA_FEATURE_THREAD_SAFE);
     shared = vmma_create_client(ctx);
@@ -243,6 +242,15 @@ static void test_threads(void)
         pthread_cond_destroy(&queues[i].cond);
     }
     vmma_destroy_context(ctx);
+}
+
+/* Plain: the fast paths (hot cache) under the client locks. */
+static void test_threads(void) { run_threads(0); }
+
+/* With the features that take the complete paths. */
+static void test_threads_features(void)
+{
+    run_threads(VMMA_FEATURE_STATISTICS | VMMA_FEATURE_POISON | VMMA_FEATURE_ZERO_FILL);
 }
 
 /* Many threads creating and deleting clients at once: records and arenas
@@ -288,6 +296,7 @@ int main(void)
 {
     static CU_TestInfo tests[] = {
         {"threads share a THREAD_SAFE context", test_threads},
+        {"threads share a context with features", test_threads_features},
         {"threads create and delete clients at once", test_lifecycle_race},
         CU_TEST_INFO_NULL};
     struct vt_suite suites[] = {{"threads", tests}, {NULL, NULL}};

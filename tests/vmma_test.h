@@ -64,7 +64,7 @@ static inline unsigned long vt_scaled(unsigned long n)
     if (d < 1)
         d = 1;
 #ifdef VMMA_TSAN
-    d *= 4;                     /* ThreadSanitizer runs 5-15 times slower */
+    d *= 8;                     /* ThreadSanitizer runs 5-15 times slower */
 #endif
     return n / d ? n / d : 1;
 }
