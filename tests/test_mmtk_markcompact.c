@@ -320,6 +320,38 @@ static void test_pinned_stay_put(void)
     finish(&vm);
 }
 
+/* A pinned object at the very start of a chunk that later receives other
+ * chunks' objects: the destination must skip it, not land on it. */
+static void test_pinned_at_chunk_start(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=8M", "verify=true", "threads=1", NULL };
+    tv_thread *t = start(&vm, opts);
+    tv_obj *p = tv_alloc(t, 0, 1000, MMTK_ALLOC_DEFAULT);   /* first object of the first chunk */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(((uintptr_t)p & (CHUNK - 1)), 16 * 1024);
+    size_t ip = tv_push(t, p);
+    CU_ASSERT_EQUAL(mmtk_pin_object(vm.heap, p), 1);
+    size_t first = t->nroots;
+    enum { HALF = 150, FULL = 600 };
+    for (int i = 0; i < HALF + FULL; i++)
+        tv_push(t, tv_alloc(t, 0, 1000, MMTK_ALLOC_DEFAULT));
+    for (int i = 0; i < HALF; i += 2)
+        tv_set_root(t, first + (size_t)i, NULL);   /* holes only in the first chunk */
+    for (int round = 0; round < 2; round++) {
+        collect(&vm);
+        CU_ASSERT_PTR_EQUAL(tv_root(t, ip), p);
+        CU_ASSERT(tv_check(p));
+        for (int i = 0; i < HALF + FULL; i++)
+            if (tv_root(t, first + (size_t)i))
+                CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
+    }
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT(st.objects_copied > 0);
+    finish(&vm);
+}
+
 static void test_aligned_objects_keep_alignment(void)
 {
     tv_vm vm = { .heap = NULL };
@@ -378,6 +410,207 @@ static void test_conservative_roots_keep_in_place(void)
     CU_ASSERT(mmtk_is_mmtk_object(vm.heap, c->refs[0]));
     vm.conservative_words = 0;
     finish(&vm);
+}
+
+/* ---------------------------------------------------------------- */
+/* Random graphs against a model                                      */
+
+#define RG_SLOTS 256
+#define RG_REFS  4
+#define RG_MAX   200000
+
+typedef struct rg_state {
+    tv_thread *t;
+    size_t base;                    /* first of RG_SLOTS root slots */
+    uint64_t (*model)[RG_REFS];     /* model[id]: ids of its fields (0 = NULL) */
+    void *pinned_at[RG_SLOTS];      /* address when pinned through this slot */
+    uint64_t *seen;                 /* id -> check round, to visit once */
+    uint64_t round;
+    long objects;
+} rg_state;
+
+/* An object with nrefs fields and no payload, 64-byte aligned. */
+static tv_obj *rg_alloc_aligned(tv_thread *t, uint32_t nrefs, uint64_t *next_id)
+{
+    size_t bytes = sizeof(tv_obj) + nrefs * sizeof(mmtk_object);
+    tv_obj *o = mmtk_alloc(t->m, bytes, 64, 0, MMTK_ALLOC_DEFAULT);
+    if (!o)
+        return NULL;
+    o->tag = TV_TAG;
+    o->nrefs = nrefs;
+    o->bytes = (uint32_t)bytes;
+    o->id = __atomic_add_fetch(next_id, 1, __ATOMIC_RELAXED);
+    return o;
+}
+
+/* Every object reachable from the slots: intact, its fields as the model says. */
+static long rg_check(rg_state *st, tv_obj *o)
+{
+    if (!o)
+        return 0;
+    if (!tv_check(o) || o->id >= RG_MAX)
+        return -1000000;
+    if (st->seen[o->id] == st->round)
+        return 0;
+    st->seen[o->id] = st->round;
+    long bad = 0;
+    for (uint32_t k = 0; k < o->nrefs && k < RG_REFS; k++) {
+        tv_obj *f = o->refs[k];
+        if ((f ? f->id : 0) != st->model[o->id][k])
+            bad++;
+        else
+            bad += rg_check(st, f);
+    }
+    return bad;
+}
+
+static void rg_step(rg_state *st, tv_vm *vm)
+{
+    tv_thread *t = st->t;
+    size_t i = st->base + (size_t)(rand() % RG_SLOTS), j = st->base + (size_t)(rand() % RG_SLOTS);
+    int op = rand() % 100;
+    tv_obj *o = tv_root(t, i);
+    if (op < 45 && vm->next_id + 1 < RG_MAX) {
+        if (o && st->pinned_at[i - st->base])
+            return;   /* keep pinned objects rooted */
+        uint32_t nrefs = (uint32_t)(rand() % (RG_REFS + 1));
+        int kind = rand() % 50;
+        tv_obj *n;
+        if (kind == 0)
+            n = tv_alloc(t, nrefs, 17000 + (uint32_t)(rand() % 20000), MMTK_ALLOC_DEFAULT);  /* LOS */
+        else if (kind == 1)
+            n = tv_alloc(t, nrefs, (uint32_t)(rand() % 64), MMTK_ALLOC_NON_MOVING);
+        else if (kind == 2)
+            n = rg_alloc_aligned(t, nrefs, &vm->next_id);
+        else if (kind == 3)
+            n = tv_alloc(t, nrefs, 8000 + (uint32_t)(rand() % 8000), MMTK_ALLOC_DEFAULT);   /* big, still moving */
+        else
+            n = tv_alloc(t, nrefs, (uint32_t)(rand() % 300), MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+        CU_ASSERT_FATAL(n->id < RG_MAX);
+        memset(st->model[n->id], 0, sizeof st->model[n->id]);
+        tv_set_root(t, i, n);
+        st->objects++;
+    } else if (op < 85) {
+        tv_obj *src = tv_root(t, i), *dst = tv_root(t, j);
+        if (!src || !src->nrefs)
+            return;
+        /* walk a little from src so inner objects get written too */
+        for (int hop = rand() % 3; hop > 0 && src->refs[0] && ((tv_obj *)src->refs[0])->nrefs; hop--)
+            src = src->refs[0];
+        uint32_t k = (uint32_t)rand() % src->nrefs;
+        if (rand() % 8 == 0)
+            dst = NULL;
+        tv_set(t, src, k, dst);
+        if (k < RG_REFS)
+            st->model[src->id][k] = dst ? dst->id : 0;
+    } else if (op < 90) {
+        if (o && !st->pinned_at[i - st->base] && mmtk_pin_object(vm->heap, o) == 1)
+            st->pinned_at[i - st->base] = o;
+    } else if (op < 94) {
+        if (o && st->pinned_at[i - st->base] && mmtk_unpin_object(vm->heap, o) == 1)
+            st->pinned_at[i - st->base] = NULL;
+    } else if (!st->pinned_at[i - st->base]) {
+        tv_set_root(t, i, NULL);
+    }
+}
+
+static void test_random_graphs_against_model(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=24M", "stress_factor=256K", "verify=true", "threads=2", NULL };
+    tv_thread *t = start(&vm, opts);
+    unsigned seed = tv_seed("markcompact random graphs");
+    srand(seed);
+    rg_state st = { .t = t };
+    st.model = calloc(RG_MAX, sizeof *st.model);
+    st.seen = calloc(RG_MAX, sizeof *st.seen);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st.model);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st.seen);
+    st.base = t->nroots;
+    for (int i = 0; i < RG_SLOTS; i++)
+        tv_push(t, NULL);
+    long steps = tv_scaled(100000);
+    for (long s = 1; s <= steps; s++) {
+        rg_step(&st, &vm);
+        if (s % (steps / 8 + 1) == 0 || s == steps) {
+            st.round++;
+            long bad = 0;
+            for (int i = 0; i < RG_SLOTS; i++) {
+                bad += rg_check(&st, tv_root(t, st.base + (size_t)i));
+                if (st.pinned_at[i])
+                    CU_ASSERT_PTR_EQUAL(tv_root(t, st.base + (size_t)i), st.pinned_at[i]);
+            }
+            CU_ASSERT_EQUAL(bad, 0);
+        }
+    }
+    mmtk_stats ms;
+    mmtk_get_stats(vm.heap, &ms);
+    printf("\n    %ld objects, %llu collections, %llu moved\n", st.objects,
+           (unsigned long long)ms.collections, (unsigned long long)ms.objects_copied);
+    CU_ASSERT(ms.collections >= 2);
+    CU_ASSERT(ms.objects_copied > 0);
+    free(st.model);
+    free(st.seen);
+    finish(&vm);
+}
+
+/* ---------------------------------------------------------------- */
+/* Several mutator threads                                            */
+
+typedef struct mt_arg {
+    tv_vm *vm;
+    long rounds;
+    long ok;
+} mt_arg;
+
+static void *mt_thread(void *p)
+{
+    mt_arg *a = p;
+    tv_thread *t = tv_thread_new(a->vm);
+    if (!t)
+        return NULL;
+    size_t keep = tv_push(t, tv_tree(t, 8, MMTK_ALLOC_DEFAULT));
+    size_t list = tv_push(t, NULL);
+    for (long r = 0; r < a->rounds; r++) {
+        tv_tree(t, 4, MMTK_ALLOC_DEFAULT);   /* garbage */
+        tv_obj *n = tv_alloc(t, 1, (uint32_t)(r % 96), MMTK_ALLOC_DEFAULT);
+        if (!n)
+            break;
+        tv_set(t, n, 0, tv_root(t, list));   /* a growing list of survivors */
+        tv_set_root(t, list, n);
+        mmtk_safepoint(t->m);
+    }
+    long len = 0;
+    for (tv_obj *n = tv_root(t, list); n && tv_check(n); n = n->refs[0])
+        len++;
+    if (len == a->rounds && tv_tree_check(tv_root(t, keep), 8) == 511)
+        a->ok = 1;
+    tv_thread_free(t);
+    return NULL;
+}
+
+static void test_mutator_threads(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=16M", "stress_factor=256K", "threads=2", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, PLAN, opts));
+    enum { NT = 3 };
+    pthread_t th[NT];
+    mt_arg a[NT];
+    for (int i = 0; i < NT; i++) {
+        a[i] = (mt_arg){ .vm = &vm, .rounds = tv_scaled(1500) };
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, mt_thread, &a[i]), 0);
+    }
+    for (int i = 0; i < NT; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(a[i].ok, 1);
+    }
+    mmtk_stats st;
+    mmtk_get_stats(vm.heap, &st);
+    CU_ASSERT(st.collections >= 1);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
 }
 
 /* ---------------------------------------------------------------- */
@@ -482,8 +715,11 @@ int main(void)
     CU_add_test(s, "weak slots and finalizers follow moves", test_weak_and_finalizers_follow);
     CU_add_test(s, "fragmented heap compacts for a large object", test_fragmented_heap_compacts);
     CU_add_test(s, "pinned objects stay put", test_pinned_stay_put);
+    CU_add_test(s, "pinned object at a chunk's start", test_pinned_at_chunk_start);
     CU_add_test(s, "aligned objects keep their alignment", test_aligned_objects_keep_alignment);
     CU_add_test(s, "conservative roots keep objects in place", test_conservative_roots_keep_in_place);
+    CU_add_test(s, "random graphs against a model (seeded)", test_random_graphs_against_model);
+    CU_add_test(s, "several mutator threads", test_mutator_threads);
     CU_add_test(s, "out of memory: callback", test_oom_callback);
     CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
     CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);

@@ -69,8 +69,12 @@ int gen_prepare(mmtk *heap, gen_plan *g, size_t promote_room, size_t young)
     int requested = __atomic_exchange_n(&heap->full_gc_requested, 0, __ATOMIC_RELAXED);
     /* Full: asked for; pinned objects held in the nursery; a collection
      * not caused by the nursery (nothing young: something else is short of
-     * memory); or too little room left for the next nursery's survivors. */
-    g->full = requested || g->nursery_pinned || young == 0 || promote_room < g->nursery_bytes / 2;
+     * memory); no room to promote all of the nursery; or so little room
+     * that the next nurseries would be tiny. (The copy reserve already
+     * shrinks the nursery as the old generation grows.) */
+    g->full = requested || g->nursery_pinned || young == 0 ||
+              (g->nursery && promote_room < young) ||   /* StickyImmix promotes in place */
+              promote_room < g->nursery_bytes / 4;
     heap->nursery_gc = !g->full;
     pthread_mutex_lock(&g->lock);
     g->gc_bufs = g->bufs;

@@ -62,10 +62,12 @@ static void sticky_mutator_init(mmtk_mutator *m)
 static void sticky_prepare(mmtk *heap)
 {
     sticky_plan *p = heap->plan_data;
-    size_t young = immix_space_young_bytes(p->ix);
-    size_t room = gen_heap_room(heap) + immix_space_free_bytes(p->ix);
-    size_t taken = young + immix_space_headroom(p->ix);
-    int full = gen_prepare(heap, &p->gen, room > taken ? room - taken : 0, young);
+    /* room for the next nursery: uncommitted memory plus the free lines
+     * the last collection left that young objects have not taken since */
+    size_t young = immix_space_young_bytes(p->ix), free = immix_space_free_bytes(p->ix);
+    size_t room = gen_heap_room(heap) + (free > young ? free - young : 0);
+    size_t reserve = immix_space_headroom(p->ix);
+    int full = gen_prepare(heap, &p->gen, room > reserve ? room - reserve : 0, young);
     immix_space_set_collection(p->ix, full, full && immix_space_fragmented(p->ix));
     los_set_nursery(heap->los, !full);
 }
