@@ -333,18 +333,24 @@ static void test_pinned_at_chunk_start(void)
     size_t ip = tv_push(t, p);
     CU_ASSERT_EQUAL(mmtk_pin_object(vm.heap, p), 1);
     size_t first = t->nroots;
-    enum { HALF = 150, FULL = 600 };
+    /* 1024-byte objects, 240 to a chunk: P, HALF and FULL fill three
+     * chunks exactly, so the last two have no room and the first chunk's
+     * survivors must slide down into their own chunk, past P */
+    enum { HALF = 150, FULL = 3 * 240 - 1 - HALF };
     for (int i = 0; i < HALF + FULL; i++)
         tv_push(t, tv_alloc(t, 0, 1000, MMTK_ALLOC_DEFAULT));
     for (int i = 0; i < HALF; i += 2)
         tv_set_root(t, first + (size_t)i, NULL);   /* holes only in the first chunk */
+    uint64_t idp = p->id;
     for (int round = 0; round < 2; round++) {
         collect(&vm);
         CU_ASSERT_PTR_EQUAL(tv_root(t, ip), p);
-        CU_ASSERT(tv_check(p));
-        for (int i = 0; i < HALF + FULL; i++)
-            if (tv_root(t, first + (size_t)i))
-                CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
+        CU_ASSERT(tv_check(p) && p->id == idp);
+        for (int i = 0; i < HALF + FULL; i++) {
+            tv_obj *o = tv_root(t, first + (size_t)i);
+            if (o)
+                CU_ASSERT(tv_check(o) && o->id == idp + 1 + (uint64_t)i);
+        }
     }
     mmtk_stats st;
     mmtk_get_stats(vm.heap, &st);

@@ -146,7 +146,7 @@ static void mc_dest_fit(mc_dest *d, size_t bytes, chunk *src)
 {
     for (;;) {
         uintptr_t lo = d->c->space_data[MC_FIXED_LO], hi = d->c->space_data[MC_FIXED_HI];
-        int below_fixed = lo && d->at < lo;
+        int below_fixed = lo && d->at < hi;   /* [lo, hi) is taken, lo may be d->at */
         uintptr_t limit = below_fixed ? lo : chunk_end(d->c);
         if (d->at + bytes <= limit)
             return;
@@ -255,7 +255,9 @@ void mc_space_compact(space *s)
             space_release_chunk(s, c);
             continue;
         }
-        c->cursor = end;
+        /* bump buffers start on ALLOC_TLAB_ALIGN (no shared VO word) */
+        end = (end + ALLOC_TLAB_ALIGN - 1) & ~(uintptr_t)(ALLOC_TLAB_ALIGN - 1);
+        c->cursor = end < chunk_end(c) ? end : chunk_end(c);
         if (c->space_data[MC_DEST_END])
             last = c;
     }
