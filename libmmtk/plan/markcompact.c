@@ -15,6 +15,8 @@
  *      entries included; the other spaces end with the same marks as after
  *      the first closure, so their release sweeps exactly as usual;
  *   3. compaction: slide the objects down, rebuild VO bits, release chunks.
+ * When no object would move (no garbage below any survivor), step 2 is
+ * skipped: every reference is already right.
  * Needs no copy reserve: nothing is copied out of the space.
  */
 #include "mmtk_internal.h"
@@ -71,11 +73,12 @@ static void markcompact_note_aligned(mmtk_mutator *m, mmtk_object obj, int seman
 static void markcompact_after_closure(mmtk *heap)
 {
     markcompact_plan *p = heap->plan_data;
-    mc_space_forward(p->mc);
-    for (int i = 0; i < heap->nspaces; i++)
-        heap->spaces[i]->ops->clear_marks(heap->spaces[i]);
-    gc_trace(heap);
-    mc_space_compact(p->mc);
+    if (mc_space_forward(p->mc)) {
+        for (int i = 0; i < heap->nspaces; i++)
+            heap->spaces[i]->ops->clear_marks(heap->spaces[i]);
+        gc_trace(heap);
+    }
+    mc_space_compact(p->mc);   /* also when nothing moves: VO bits, cursors, empty chunks */
 }
 
 const plan_ops markcompact_plan_ops = {

@@ -161,8 +161,9 @@ static void mc_dest_fit(mc_dest *d, size_t bytes, chunk *src)
     }
 }
 
-/* Live map and base for region r of chunk c; advances d. */
-static void mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
+/* Live map and base for region r of chunk c; advances d. Returns 1 when
+ * the region's objects move. */
+static int mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
 {
     uint64_t starts = c->bits[META_MARK][r];
     uintptr_t *bases = mc_bases(c);
@@ -184,26 +185,30 @@ static void mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
         c->space_data[MC_FIXED_HI] = last_end;
         if (d->c == c && d->at < last_end)
             d->at = last_end;
-        return;
+        return 0;
     }
     mc_dest_fit(d, total, c);
+    int moves = d->at != first || total != last_end - first;
     unsigned before = mc_popcount(c->bits[META_FWD][r] & mc_below(first_g));
     bases[r] = d->at - ((uintptr_t)before << GRANULE_LOG);
     d->at += total;
     d->c->space_data[MC_DEST_END] = d->at;
+    return moves;
 }
 
-void mc_space_forward(space *s)
+size_t mc_space_forward(space *s)
 {
     mmtk *heap = s->heap;
+    size_t moving = 0;
+    ((mc_space *)s)->mode = MC_UPDATE;
     if (!s->chunks)
-        return;
+        return 0;
     mc_dest d = { s->chunks, chunk_data_start(s->chunks) };
     for (chunk *c = s->chunks; c; c = c->next)
         for (size_t r = MC_FIRST_REGION; r < MC_REGIONS; r++)
             if (c->bits[META_MARK][r])
-                mc_forward_region(heap, c, r, &d);
-    ((mc_space *)s)->mode = MC_UPDATE;
+                moving += (size_t)mc_forward_region(heap, c, r, &d);
+    return moving;
 }
 
 /* ---------------------------------------------------------------- */

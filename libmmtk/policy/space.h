@@ -96,7 +96,7 @@ space *mc_space_create(struct mmtk *heap, const char *name);
  * plan's after_closure: new addresses after the marking closure (and the
  * space's trace switches to returning them), then sliding after the
  * reference-updating closure. */
-void mc_space_forward(space *s);
+size_t mc_space_forward(space *s);   /* regions whose objects move */
 void mc_space_compact(space *s);
 
 /* Mark-sweep size classes (policy/marksweepspace.c). */
