@@ -166,7 +166,7 @@ typedef struct mmtk_mutator_prefix {
     mmtk_bump_window *fast;         /* the default semantics' bump window */
     void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
     uint64_t objects, bytes;        /* allocation counts, owner-written */
-    uintptr_t log_chunk;            /* a chunk of the heap the barrier has seen (0: none):
+    uintptr_t log_chunk;            /* a chunk of the heap the barrier has seen (1: none):
                                        a store into one of its objects whose LOG bit is
                                        clear (not an unlogged old object) needs no call */
 } mmtk_mutator_prefix;

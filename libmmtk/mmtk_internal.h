@@ -86,7 +86,7 @@ struct mmtk_mutator {
     mmtk_bump_window *fast;           /* default semantics' window, or `empty` */
     void (*write_post)(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target);
     uint64_t objects, bytes;          /* written by the owner only (relaxed) */
-    uintptr_t log_chunk;              /* barrier's chunk cache (generational.c), 0 after each GC */
+    uintptr_t log_chunk;              /* barrier's chunk cache (generational.c), reset by each GC */
     /* private */
     allocator *sem[MMTK_SEMANTICS];   /* hot: allocator per semantics */
     struct mmtk *heap;

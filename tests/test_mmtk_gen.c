@@ -75,6 +75,26 @@ static void test_old_to_young_after_promotion(void)
     tv_heap_free(&vm);
 }
 
+/* Stores whose source is not a heap object (a caller's mistake) are
+ * done and cause no harm, through both barrier paths. */
+static void test_barrier_bad_sources(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=16M", "nursery_size=1M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    mmtk_object slot = NULL, o = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT);
+    mmtk_object_reference_write(t->m, NULL, &slot, o);
+    CU_ASSERT_PTR_EQUAL(slot, o);
+    mmtk_object_reference_write_inline(t->m, NULL, &slot, NULL);
+    CU_ASSERT_PTR_NULL(slot);
+    mmtk_object_reference_write_inline(t->m, &slot, &slot, o);   /* not in the heap */
+    CU_ASSERT_PTR_EQUAL(slot, o);
+    mmtk_object_reference_write(t->m, o, NULL, o);   /* no slot: nothing */
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
 static void test_missing_barrier_is_caught(void)
 {
     tv_vm vm = { .heap = NULL };
@@ -189,6 +209,7 @@ int main(void)
         CU_add_test(s, "random graph through the barrier", gc_test_random_graph);
         CU_add_test(s, "old objects pointing to young ones after promotion", test_old_to_young_after_promotion);
         CU_add_test(s, "a store without the barrier is caught by verify", test_missing_barrier_is_caught);
+        CU_add_test(s, "barrier with sources outside the heap", test_barrier_bad_sources);
         CU_add_test(s, "nursery size and full collections", test_nursery_size_and_full_collections);
         CU_add_test(s, "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery);
         CU_add_test(s, "two mutators, two workers", gc_test_threads);

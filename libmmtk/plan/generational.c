@@ -166,8 +166,8 @@ void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_ob
         return;
     }
     /* A large object (no side metadata): remember the slot if it now
-     * points to a young object. */
-    if (target && gen_is_young(heap, target))
+     * points to a young object. Anything else is not the heap's. */
+    if (target && gen_is_young(heap, target) && los_lookup(heap, src))
         gen_remember(m, (char *)slot + 1);
 }
 
@@ -182,7 +182,7 @@ static void *gen_no_alloc(allocator *a, size_t size, size_t align, ptrdiff_t off
 static void gen_remset_reset(allocator *a)
 {
     ((gen_remset_holder *)a)->cur = NULL;
-    a->mutator->log_chunk = 0;
+    a->mutator->log_chunk = GEN_NO_CHUNK;
 }
 
 static const allocator_ops gen_remset_ops = { .alloc = gen_no_alloc, .reset = gen_remset_reset };
@@ -193,6 +193,7 @@ void gen_mutator_init_remset(mmtk_mutator *m)
     memset(h, 0, sizeof *h);
     h->base.ops = &gen_remset_ops;
     h->base.mutator = m;
+    m->log_chunk = GEN_NO_CHUNK;
 }
 
 /* ---------------------------------------------------------------- */

@@ -26,6 +26,9 @@
 
 #define GEN_REMSET_ENTRIES 510
 #define GEN_REMSET_SLOT    5      /* the mutator allocator slot holding its buffer */
+/* m->log_chunk when the barrier knows no chunk: not chunk-aligned, so no
+ * source address (NULL included) ever matches it. */
+#define GEN_NO_CHUNK       ((uintptr_t)1)
 
 typedef struct gen_remset_buf {
     struct gen_remset_buf *next;
