@@ -220,7 +220,8 @@ int los_mark_once(space *s, mmtk_object obj)
 
 static int los_is_live(space *s, mmtk_object obj)
 {
-    return ((los_space *)s)->nursery || __atomic_load_n(&los_hdr(obj)->mark, __ATOMIC_ACQUIRE) != 0;
+    return ((los_space *)s)->nursery || los_hdr(obj)->immortal ||
+           __atomic_load_n(&los_hdr(obj)->mark, __ATOMIC_ACQUIRE) != 0;
 }
 
 void los_set_nursery(space *s, int nursery)
