@@ -413,7 +413,8 @@ mmtk_object mmtk_find_object(mmtk *heap, const void *addr)
 
 /* ---------------------------------------------------------------- */
 /* Pinning: the PIN bit of objects in movable spaces. Objects of spaces
- * that never move (mark-sweep, immortal, large) are pinned by nature:
+ * that never move (mark-sweep, immortal, large), and NON_MOVING/CODE
+ * objects a movable space holds (NONMOVING bit), are pinned by nature:
  * mmtk_is_pinned says 1 and pin/unpin change nothing (return 0). */
 
 static space *movable_space_of(mmtk *heap, mmtk_object obj)
@@ -421,7 +422,7 @@ static space *movable_space_of(mmtk *heap, mmtk_object obj)
     if (!mmtk_is_mmtk_object(heap, obj))
         return NULL;
     space *s = gc_space_of(heap, obj);
-    return s && s->movable ? s : NULL;
+    return s && s->movable && !meta_test_acquire(obj, META_NONMOVING) ? s : NULL;
 }
 
 int mmtk_pin_object(mmtk *heap, mmtk_object obj)

@@ -54,6 +54,7 @@ enum meta_map {
     META_FWD,    /* forwarded: the old copy's first word holds the new address */
     META_PIN,    /* pinned: never moves */
     META_LOG,    /* reserved for the generational barrier's unlogged bit */
+    META_NONMOVING, /* allocated NON_MOVING/CODE in a movable space: PIN for good */
     META_MAPS
 };
 

@@ -345,7 +345,7 @@ static void immix_sweep_chunk(immix_space *is, chunk *c)
 {
     immix_meta *m = (immix_meta *)c->ext;
     uint64_t *vo = c->bits[META_VO], *mark = c->bits[META_MARK], *fwd = c->bits[META_FWD];
-    uint64_t *pin = c->bits[META_PIN], *log = c->bits[META_LOG];
+    uint64_t *pin = c->bits[META_PIN], *log = c->bits[META_LOG], *nonmoving = c->bits[META_NONMOVING];
     if (is->full) {
         for (size_t i = 0; i < CHUNK_BITMAP_WORDS; i++)
             vo[i] &= mark[i] & ~fwd[i];
@@ -354,6 +354,7 @@ static void immix_sweep_chunk(immix_space *is, chunk *c)
     }
     for (size_t i = 0; i < CHUNK_BITMAP_WORDS; i++) {
         pin[i] &= vo[i];
+        nonmoving[i] &= vo[i];
         log[i] = is->log_survivors ? log[i] & vo[i] : 0;
     }
     chunk_clear_map(c, META_MARK);   /* promoted copies are marked too */
