@@ -70,3 +70,11 @@ tests_test_mmtk_markcompact_SOURCES = tests/test_mmtk_markcompact.c tests/testvm
 tests_test_mmtk_markcompact_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_test_mmtk_markcompact_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
 tests_test_mmtk_markcompact_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
+
+## Weak slots, finalizers, pinning, conservative roots (every plan); isolation of many heaps.
+check_PROGRAMS += tests/test_mmtk_refs
+TESTS += tests/test_mmtk_refs
+tests_test_mmtk_refs_SOURCES = tests/test_mmtk_refs.c tests/testvm.c
+tests_test_mmtk_refs_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_mmtk_refs_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
+tests_test_mmtk_refs_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
