@@ -107,6 +107,7 @@ static int grow(struct vmma_client *c)
         return err;
     cnt_add(&c->arenas, 1);
     cnt_add(&c->buddy_arenas, 1);
+    c->lists.grown_since_pass++;
     buddy_arena_init(ctx, &c->lists, a);
     return 0;
 }
@@ -132,9 +133,12 @@ static void *alloc_slow(struct vmma_client *c, unsigned k, unsigned *poisoned, i
     if ((p = take(c, k, poisoned, corrupt)))
         return p;
     /* coalesce when the cached blocks at least doubled since the last
-     * pass: the pass costs O(cached blocks), paid by the frees since */
+     * pass (the pass costs O(cached blocks), paid by the frees since), or
+     * when the client grew by a quarter meanwhile (fragmentation must not
+     * grow it without bound) */
     size_t cached = buddy_cached_blocks(l);
-    if (cached > 2 * l->cached_after_pass) {
+    if (cached > 2 * l->cached_after_pass ||
+        (cached > l->cached_after_pass && 4 * l->grown_since_pass > cnt_get(&c->buddy_arenas))) {
         if (!buddy_coalesce(c->ctx, l))
             *corrupt = 1;
         if ((p = take(c, k, poisoned, corrupt))) {

@@ -175,6 +175,7 @@ int buddy_coalesce(const struct vmma_context *ctx, struct buddy_lists *l)
             poison_merged(ctx, l, k, merged);
     }
     l->cached_after_pass = buddy_cached_blocks(l);
+    l->grown_since_pass = 0;
     return intact;
 }
 

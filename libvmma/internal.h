@@ -90,6 +90,7 @@ struct buddy_lists {
     _Atomic size_t free_bytes;   /* bytes on the free lists */
     _Atomic size_t lost_bytes;   /* bytes of lists dropped as corrupt */
     size_t cached_after_pass;    /* blocks on the lists after the last coalescing */
+    size_t grown_since_pass;     /* arenas added since the last coalescing */
 };
 
 /* Features that send a client's allocations and frees down the slow path;
