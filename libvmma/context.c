@@ -6,6 +6,11 @@
  * ctx->pool_map, and every set bit names a FREE arena; every arena not in
  * the pool is held by exactly one client (BUDDY, LARGE, TAIL) or by the
  * record slabs (ADMIN). All pool changes happen under the pool lock.
+ *
+ * The pool is a first-fit allocator over that bitmap rather than a buddy
+ * system of arenas (DESIGN.md): runs of any length (a 1.5 MiB block takes
+ * six 256 KiB arenas, not eight) at any alignment, found by scanning words
+ * of the map; single arenas, the common case, start from a hint.
  */
 #include "buddy.h"
 
