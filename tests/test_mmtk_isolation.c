@@ -1,0 +1,522 @@
+/*
+ * test_mmtk_isolation.c — many isolated heaps in one process, on one vmma
+ * context.
+ *
+ * What a runtime hosting many programs relies on: 1,000+ heaps (of every
+ * plan) live at once, an idle one holding at most 64 KiB of the context and
+ * no thread; collections in a sample of them leave every object of every
+ * other heap byte-for-byte as it was and owned by its own heap's client,
+ * and never read or write another heap's memory (its blocks are made
+ * inaccessible while a neighbour collects); a mutator of one heap that
+ * never reaches a safepoint keeps running while another heap collects; a
+ * leaking heap ends in out_of_memory / NULL+ENOMEM within heap_size plus
+ * the stated margin while its neighbours go on; destroying a heap gives
+ * its every byte back (the context's free size is exactly as before).
+ *
+ * VMMA_TEST_SCALE divides the heap count (Valgrind runs).
+ */
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include "testvm.h"
+
+static const char *const plans[] = {
+    "NoGC", "MarkSweep", "SemiSpace", "Immix", "GenCopy", "GenImmix", "StickyImmix", "MarkCompact",
+};
+#define NPLANS 8
+#define ARENA_BYTES ((size_t)64 * 1024)
+#define IDLE_MAX_BYTES ((size_t)64 * 1024)
+/* mmtk(3): a heap's client may hold heap_size + heap_size/16 + 256 KiB. */
+#define STATED_LIMIT(hs) ((hs) + (hs) / 16 + (size_t)256 * 1024)
+
+static vmma_context *new_context(size_t bytes)
+{
+    vmma_context *ctx = NULL;
+    vmma_config cfg = { 0, ARENA_BYTES, VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_LIMITS };
+    CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, bytes, &cfg), 0);
+    return ctx;
+}
+
+static int thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int n = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static vmma_stats client_stats(mmtk *heap)
+{
+    vmma_stats cs;
+    memset(&cs, 0, sizeof cs);
+    CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(heap), &cs), 0);
+    return cs;
+}
+
+/* A heap of `plan` on ctx; without an out_of_memory callback when oom_cb is 0. */
+static mmtk *heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *size, int oom_cb,
+                      const mmtk_vm_binding *custom)
+{
+    memset(vm, 0, sizeof *vm);
+    pthread_mutex_init(&vm->lock, NULL);
+    mmtk_builder *b = mmtk_builder_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "plan", plan), 0);
+    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "heap_size", size), 0);
+    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "threads", "2"), 0);
+    mmtk_builder_set_vmma_context(b, ctx);
+    mmtk_vm_binding binding = custom ? *custom : tv_binding(1);
+    if (!oom_cb)
+        binding.out_of_memory = NULL;
+    vm->heap = mmtk_init(b, &binding, vm);
+    mmtk_builder_free(b);
+    if (vm->heap)
+        mmtk_initialize_collection(vm->heap, NULL);
+    return vm->heap;
+}
+
+static int collects(const char *plan)
+{
+    return strcmp(plan, "NoGC") != 0;
+}
+
+/* FNV-1a over every byte of every object of a tree, and whether each is
+ * owned by `client`. */
+static uint64_t tree_hash(const tv_obj *o, uint64_t h, vmma_context *ctx, vmma_client *client, long *foreign)
+{
+    if (!o)
+        return h;
+    if (vmma_get_owner(ctx, o) != client)
+        ++*foreign;
+    const unsigned char *p = (const unsigned char *)o;
+    for (uint32_t i = 0; i < o->bytes; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    for (uint32_t i = 0; i < o->nrefs; i++)
+        h = tree_hash(o->refs[i], h, ctx, client, foreign);
+    return h;
+}
+
+/* ---------------------------------------------------------------- */
+
+typedef struct sample {
+    tv_vm *vm;
+    tv_thread *t;
+    size_t root;
+    uint64_t hash;
+} sample;
+
+static uint64_t sample_hash(sample *s, vmma_context *ctx, long *foreign)
+{
+    return tree_hash(tv_root(s->t, s->root), 0xcbf29ce484222325ULL, ctx, mmtk_get_vmma_client(s->vm->heap),
+                     foreign);
+}
+
+/* 1,000+ heaps of every plan at once; collections in a sample of them. */
+static void test_thousand_heaps(void)
+{
+    long n = tv_scaled(1200);
+    if (n < 64)
+        n = 64;
+    vmma_context *ctx = new_context((size_t)2 << 30);
+    size_t free0 = vmma_get_free_size(ctx);
+    int threads0 = thread_count();
+    tv_vm *vms = calloc((size_t)n, sizeof *vms);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vms);
+    long big_idle = 0, not_owned = 0;
+    for (long i = 0; i < n; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&vms[i], ctx, plans[i % NPLANS], "1M", 1, NULL));
+        vmma_stats cs = client_stats(vms[i].heap);
+        big_idle += cs.used_size > IDLE_MAX_BYTES || cs.arena_count * ARENA_BYTES > IDLE_MAX_BYTES;
+        not_owned += vmma_get_owner(ctx, vms[i].heap) != mmtk_get_vmma_client(vms[i].heap);
+    }
+    CU_ASSERT_EQUAL(big_idle, 0);
+    CU_ASSERT_EQUAL(not_owned, 0);
+    CU_ASSERT(free0 - vmma_get_free_size(ctx) <= (size_t)n * IDLE_MAX_BYTES);
+    CU_ASSERT_EQUAL(thread_count(), threads0);   /* no thread per heap */
+    printf("\n  %ld heaps: %zu bytes of the context each, %d threads\n", n,
+           (free0 - vmma_get_free_size(ctx)) / (size_t)n, thread_count());
+
+    /* a sample with data: one heap in 50, every plan among them */
+    enum { MAXS = 64 };
+    sample s[MAXS];
+    int ns = 0;
+    for (long i = 0; i < n && ns < MAXS; i += n / 24 + 1) {
+        s[ns].vm = &vms[i];
+        s[ns].t = tv_thread_new(&vms[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s[ns].t);
+        s[ns].root = tv_push(s[ns].t, tv_tree(s[ns].t, 7, MMTK_ALLOC_DEFAULT));
+        ns++;
+    }
+    long foreign = 0, changed = 0, broken = 0;
+    for (int k = 0; k < ns; k++)
+        s[k].hash = sample_hash(&s[k], ctx, &foreign);
+    int threads_gc = -1;
+    for (int k = 0; k < ns; k++) {
+        const char *plan = mmtk_plan_name(s[k].vm->heap);
+        if (collects(plan)) {
+            for (int j = 0; j < 200; j++)
+                tv_alloc(s[k].t, 2, 200, MMTK_ALLOC_DEFAULT);   /* garbage */
+            mmtk_handle_user_collection_request(s[k].vm->heap, NULL);
+            for (int j = 0; j < 3000; j++)
+                tv_alloc(s[k].t, 2, 200, MMTK_ALLOC_DEFAULT);   /* allocation-triggered ones */
+            CU_ASSERT(s[k].vm->gc_finished >= 1);
+        }
+        broken += tv_tree_check(tv_root(s[k].t, s[k].root), 7) != 255;
+        s[k].hash = sample_hash(&s[k], ctx, &foreign);   /* it may have moved: its new self */
+        for (int j = 0; j < ns; j++)
+            if (j != k)
+                changed += sample_hash(&s[j], ctx, &foreign) != s[j].hash;
+        if (threads_gc < 0 && collects(plan))
+            threads_gc = thread_count();
+    }
+    CU_ASSERT_EQUAL(broken, 0);
+    CU_ASSERT_EQUAL(changed, 0);
+    CU_ASSERT_EQUAL(foreign, 0);
+    /* the GC workers are the process's, not each heap's */
+    CU_ASSERT_EQUAL(thread_count(), threads_gc);
+    CU_ASSERT(thread_count() - threads0 <= 64);
+    printf("  threads: %d before, %d after collections in %d heaps\n", threads0, thread_count(), ns);
+
+    /* create, use, destroy beside them: the context's free size is exactly back */
+    for (int p = 0; p < NPLANS; p++) {
+        size_t before = vmma_get_free_size(ctx);
+        tv_vm vm;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&vm, ctx, plans[p], "2M", 1, NULL));
+        tv_thread *t = tv_thread_new(&vm);
+        size_t r = tv_push(t, tv_tree(t, 8, MMTK_ALLOC_DEFAULT));
+        tv_push(t, tv_alloc(t, 1, 50000, MMTK_ALLOC_LOS));
+        if (collects(plans[p]))
+            mmtk_handle_user_collection_request(vm.heap, NULL);
+        CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, r), 8), 511);
+        CU_ASSERT(vmma_get_free_size(ctx) < before);
+        tv_heap_free(&vm);
+        CU_ASSERT_EQUAL(vmma_get_free_size(ctx), before);
+    }
+
+    /* destroy in a seeded random order; each gives back exactly its arenas */
+    unsigned seed = tv_seed("thousand_heaps");
+    srand(seed);
+    long *order = malloc((size_t)n * sizeof *order);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(order);
+    for (long i = 0; i < n; i++)
+        order[i] = i;
+    for (long i = n - 1; i > 0; i--) {
+        long j = rand() % (i + 1), x = order[i];
+        order[i] = order[j];
+        order[j] = x;
+    }
+    long inexact = 0;
+    for (long i = 0; i < n; i++) {
+        tv_vm *vm = &vms[order[i]];
+        size_t before = vmma_get_free_size(ctx);
+        size_t held = client_stats(vm->heap).arena_count * ARENA_BYTES;
+        tv_heap_free(vm);
+        inexact += vmma_get_free_size(ctx) - before != held;
+    }
+    CU_ASSERT_EQUAL(inexact, 0);
+    CU_ASSERT_EQUAL(vmma_get_free_size(ctx), free0);
+    free(order);
+    free(vms);
+    vmma_destroy_context(ctx);
+}
+
+/* ---------------------------------------------------------------- */
+
+/* A leaking heap of each plan beside a healthy heap of each plan. */
+static void test_leaking_heaps(void)
+{
+    vmma_context *ctx = new_context((size_t)512 << 20);
+    size_t free0 = vmma_get_free_size(ctx);
+    static tv_vm healthy[NPLANS], leaky[NPLANS];
+    tv_thread *ht[NPLANS], *lt[NPLANS];
+    size_t hroot[NPLANS], lroot[NPLANS];
+    const size_t leak_size = (size_t)1 << 20;
+    int out[NPLANS] = { 0 }, err[NPLANS] = { 0 };
+    for (int p = 0; p < NPLANS; p++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&healthy[p], ctx, plans[p], "8M", 1, NULL));
+        ht[p] = tv_thread_new(&healthy[p]);
+        hroot[p] = tv_push(ht[p], tv_tree(ht[p], 6, MMTK_ALLOC_DEFAULT));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&leaky[p], ctx, plans[p], "1M", p % 2, NULL));
+        lt[p] = tv_thread_new(&leaky[p]);
+        lroot[p] = tv_push(lt[p], NULL);
+    }
+    long broken = 0;
+    for (int round = 0, done = 0, idle = 0; (done < NPLANS || idle) && round < 100000; round++) {
+        done = idle = 0;
+        for (int p = 0; p < NPLANS; p++) {
+            /* the leak: a growing list, small objects and now and then a large one */
+            for (int j = 0; j < 200 && !out[p]; j++) {
+                int large = j == 0 && round % 4 == 0;
+                tv_obj *o = tv_alloc(lt[p], 1, large ? 20000 : 48, large ? MMTK_ALLOC_LOS : MMTK_ALLOC_DEFAULT);
+                if (!o) {
+                    out[p] = 1;
+                    err[p] = errno;
+                    break;
+                }
+                tv_set(lt[p], o, 0, tv_root(lt[p], lroot[p]));
+                tv_set_root(lt[p], lroot[p], o);
+            }
+            done += out[p];
+            /* the neighbours go on: garbage, and their trees intact */
+            if (collects(plans[p])) {
+                for (int j = 0; j < 200; j++)
+                    tv_alloc(ht[p], 2, 64, MMTK_ALLOC_DEFAULT);
+                idle += healthy[p].gc_finished < 2;   /* each collected twice at least */
+            }
+            if (round % 16 == 0)
+                broken += tv_tree_check(tv_root(ht[p], hroot[p]), 6) != 127;
+        }
+    }
+    long over = 0;
+    for (int p = 0; p < NPLANS; p++) {
+        CU_ASSERT(out[p]);
+        CU_ASSERT_EQUAL(err[p], ENOMEM);
+        CU_ASSERT_EQUAL(leaky[p].oom_calls > 0, p % 2);   /* the callback, where there is one */
+        vmma_stats cs = client_stats(leaky[p].heap);
+        over += cs.used_size > STATED_LIMIT(leak_size);
+        long n = 0;
+        for (tv_obj *o = tv_root(lt[p], lroot[p]); o && tv_check(o); o = o->refs[0])
+            n++;
+        CU_ASSERT(n > 100);   /* what it leaked is intact */
+        if (collects(plans[p]))
+            CU_ASSERT(healthy[p].gc_finished > 0);
+    }
+    CU_ASSERT_EQUAL(over, 0);
+    /* the leaking heaps go; the memory is back; the neighbours go on */
+    for (int p = 0; p < NPLANS; p++) {
+        size_t before = vmma_get_free_size(ctx);
+        size_t held = client_stats(leaky[p].heap).arena_count * ARENA_BYTES;
+        CU_ASSERT(held >= leak_size / 2);
+        tv_heap_free(&leaky[p]);
+        CU_ASSERT_EQUAL(vmma_get_free_size(ctx) - before, held);
+    }
+    for (int p = 0; p < NPLANS; p++) {
+        if (collects(plans[p]))
+            mmtk_handle_user_collection_request(healthy[p].heap, NULL);
+        for (int j = 0; j < 100; j++)
+            CU_ASSERT_PTR_NOT_NULL(tv_alloc(ht[p], 2, 64, MMTK_ALLOC_DEFAULT));
+        broken += tv_tree_check(tv_root(ht[p], hroot[p]), 6) != 127;
+        CU_ASSERT(client_stats(healthy[p].heap).used_size <= STATED_LIMIT((size_t)8 << 20));
+        tv_heap_free(&healthy[p]);
+    }
+    CU_ASSERT_EQUAL(broken, 0);
+    CU_ASSERT_EQUAL(vmma_get_free_size(ctx), free0);
+    vmma_destroy_context(ctx);
+}
+
+/* ---------------------------------------------------------------- */
+/* A collection in heap A neither reads nor writes heap B's memory: B's
+ * blocks are made inaccessible (PROT_NONE) while A collects, with A's
+ * conservative words pointing into B's objects. */
+
+static volatile sig_atomic_t protecting;
+
+static void on_segv(int sig)
+{
+    (void)sig;
+    static const char msg[] = "test_mmtk_isolation: a collection touched another heap's memory\n";
+    if (protecting) {
+        ssize_t w = write(2, msg, sizeof msg - 1);
+        (void)w;
+    }
+    _exit(3);
+}
+
+typedef struct prot_range {
+    uintptr_t start, end;
+} prot_range;
+
+typedef struct prot_list {
+    prot_range r[4096];
+    int n;
+} prot_list;
+
+static int collect_block(void *block, size_t size, void *arg)
+{
+    prot_list *l = arg;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t s = ((uintptr_t)block + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t e = ((uintptr_t)block + size) & ~((uintptr_t)page - 1);
+    if (e > s && l->n < 4096) {
+        l->r[l->n].start = s;
+        l->r[l->n].end = e;
+        l->n++;
+    }
+    return 0;
+}
+
+static void protect(prot_list *l, int prot)
+{
+    for (int i = 0; i < l->n; i++)
+        CU_ASSERT_EQUAL(mprotect((void *)l->r[i].start, l->r[i].end - l->r[i].start, prot), 0);
+}
+
+static void test_no_touching_neighbours(void)
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_segv;
+    sigaction(SIGSEGV, &sa, &old);
+    vmma_context *ctx = new_context((size_t)512 << 20);
+    static prot_list pl;
+    for (int p = 1; p < NPLANS; p++) {
+        tv_vm a, b;
+        heap_new(&a, ctx, plans[p], "4M", 1, NULL);
+        heap_new(&b, ctx, plans[(p + 3) % NPLANS], "4M", 1, NULL);
+        tv_thread *ta = tv_thread_new(&a), *tb = tv_thread_new(&b);
+        size_t ra = tv_push(ta, tv_tree(ta, 7, MMTK_ALLOC_DEFAULT));
+        size_t rb = tv_push(tb, tv_tree(tb, 7, MMTK_ALLOC_DEFAULT));
+        tv_obj *bl = tv_alloc(tb, 0, 30000, MMTK_ALLOC_LOS);
+        tv_push(tb, bl);
+        tv_obj *bt = tv_root(tb, rb);
+        a.cons[0] = bt;
+        a.cons[1] = (char *)bt + 20;
+        a.cons[2] = (char *)bl + 1000;
+        a.cons[3] = b.heap;
+        a.conservative_words = 4;
+        long foreign = 0;
+        uint64_t hb = tree_hash(bt, 1, ctx, mmtk_get_vmma_client(b.heap), &foreign);
+        pl.n = 0;
+        vmma_walk(mmtk_get_vmma_client(b.heap), collect_block, &pl);
+        CU_ASSERT(pl.n > 0);
+        protecting = 1;
+        protect(&pl, PROT_NONE);
+        for (int k = 0; k < 3; k++) {
+            mmtk_handle_user_collection_request(a.heap, NULL);
+            for (int j = 0; j < 2000; j++)
+                tv_alloc(ta, 2, 100, MMTK_ALLOC_DEFAULT);
+        }
+        protect(&pl, PROT_READ | PROT_WRITE);
+        protecting = 0;
+        CU_ASSERT_EQUAL(tv_tree_check(tv_root(ta, ra), 7), 255);
+        CU_ASSERT_EQUAL(tree_hash(bt, 1, ctx, mmtk_get_vmma_client(b.heap), &foreign), hb);
+        CU_ASSERT_EQUAL(foreign, 0);
+        if (strcmp(mmtk_plan_name(b.heap), "NoGC"))
+            mmtk_handle_user_collection_request(b.heap, NULL);
+        CU_ASSERT_EQUAL(tv_tree_check(tv_root(tb, rb), 7), 255);
+        CU_ASSERT(tv_check(bl));
+        tv_heap_free(&a);
+        tv_heap_free(&b);
+    }
+    vmma_destroy_context(ctx);
+    sigaction(SIGSEGV, &old, NULL);
+}
+
+/* ---------------------------------------------------------------- */
+/* A mutator of heap B that never reaches a safepoint runs on while heap
+ * A collects: A's gc_started callback (inside A's collection) waits to
+ * see B's thread make progress. */
+
+static struct {
+    tv_vm b;
+    uint64_t progress;     /* atomic: B's loop iterations */
+    int stop;              /* atomic */
+    long broken_b;
+    int waits_ok, waits;
+    void (*tv_started)(void *vm);
+} nb;
+
+static void a_gc_started(void *vm)
+{
+    nb.tv_started(vm);
+    uint64_t p0 = __atomic_load_n(&nb.progress, __ATOMIC_ACQUIRE);
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    nb.waits++;
+    for (;;) {
+        if (__atomic_load_n(&nb.progress, __ATOMIC_ACQUIRE) >= p0 + 1000) {
+            nb.waits_ok++;
+            return;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec > 10)
+            return;
+        sched_yield();
+    }
+}
+
+static void *b_main(void *arg)
+{
+    (void)arg;
+    tv_thread *t = tv_thread_new(&nb.b);
+    if (!t)
+        return NULL;
+    size_t r = tv_push(t, tv_tree(t, 6, MMTK_ALLOC_DEFAULT));
+    tv_obj *root = tv_root(t, r);
+    __atomic_store_n(&nb.progress, 1, __ATOMIC_RELEASE);
+    /* no safepoint, no allocation: plain work on its own objects */
+    uint64_t sum = 0;
+    while (!__atomic_load_n(&nb.stop, __ATOMIC_ACQUIRE)) {
+        for (uint32_t i = 0; i < 2; i++)
+            sum += ((tv_obj *)root->refs[i])->id;
+        __atomic_add_fetch(&nb.progress, 1, __ATOMIC_RELEASE);
+    }
+    (void)sum;
+    nb.broken_b = tv_tree_check(tv_root(t, r), 6) != 127;
+    mmtk_handle_user_collection_request(nb.b.heap, NULL);
+    nb.broken_b += tv_tree_check(tv_root(t, r), 6) != 127;
+    tv_thread_free(t);
+    return NULL;
+}
+
+static void test_mutators_not_stopped(void)
+{
+    vmma_context *ctx = new_context((size_t)256 << 20);
+    memset(&nb, 0, sizeof nb);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&nb.b, ctx, "GenImmix", "4M", 1, NULL));
+    pthread_t th;
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&th, NULL, b_main, NULL), 0);
+    while (!__atomic_load_n(&nb.progress, __ATOMIC_ACQUIRE))
+        sched_yield();
+    alarm(120);   /* a collection that waits for B's mutator would hang: fail instead */
+    for (int p = 1; p < NPLANS; p++) {
+        tv_vm a;
+        mmtk_vm_binding binding = tv_binding(1);
+        nb.tv_started = binding.gc_started;
+        binding.gc_started = a_gc_started;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&a, ctx, plans[p], "4M", 1, &binding));
+        tv_thread *t = tv_thread_new(&a);
+        size_t r = tv_push(t, tv_tree(t, 6, MMTK_ALLOC_DEFAULT));
+        mmtk_handle_user_collection_request(a.heap, NULL);
+        for (int j = 0; j < 400000 && a.gc_finished < 3; j++)
+            tv_alloc(t, 2, 100, MMTK_ALLOC_DEFAULT);
+        CU_ASSERT(a.gc_finished >= 3);
+        CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, r), 6), 127);
+        tv_heap_free(&a);
+    }
+    alarm(0);
+    __atomic_store_n(&nb.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(th, NULL);
+    CU_ASSERT(nb.waits >= 14);
+    CU_ASSERT_EQUAL(nb.waits_ok, nb.waits);
+    CU_ASSERT_EQUAL(nb.broken_b, 0);
+    tv_heap_free(&nb.b);
+    vmma_destroy_context(ctx);
+}
+
+int main(void)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    CU_pSuite s = CU_add_suite("isolation", NULL, NULL);
+    CU_add_test(s, "1,000+ heaps on one context", test_thousand_heaps);
+    CU_add_test(s, "a leaking heap beside healthy ones", test_leaking_heaps);
+    CU_add_test(s, "collections never touch a neighbour's memory", test_no_touching_neighbours);
+    CU_add_test(s, "a neighbour's mutator is never stopped", test_mutators_not_stopped);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned f = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return f ? 1 : 0;
+}
