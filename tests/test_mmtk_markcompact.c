@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testvm.h"
+#include "gen_common.h"
 
 #define PLAN "MarkCompact"
 #define CHUNK ((size_t)256 * 1024)   /* libmmtk's chunk: the unit used bytes move by */
@@ -729,9 +730,11 @@ int main(void)
     CU_add_test(s, "out of memory: callback", test_oom_callback);
     CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
     CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failures = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failures ? 1 : 0;
+    /* the workloads the Immix and generational suites run (gen_common.h);
+     * not its pinning test: it expects holes to survive a collection,
+     * which compaction never leaves (pins are tested above) */
+    CU_add_test(s, "shared: trees, cycles, arrays, large", gc_test_trees_cycles_arrays);
+    CU_add_test(s, "shared: random graph", gc_test_random_graph);
+    CU_add_test(s, "shared: two mutators, two workers", gc_test_threads);
+    return gc_run_suites();   /* the suite's name, PLAN, is the plan they run */
 }
