@@ -25,7 +25,7 @@
 #include <time.h>
 
 #define BENCH_SLOTS    100000
-#define BENCH_OPS      4000000
+#define BENCH_OPS      2000000
 #define BENCH_TEARDOWN 1000000
 #define BENCH_LIFECYCLE 200000
 #define BENCH_REPEAT   3
