@@ -16,7 +16,14 @@
  * it sets the LOG bit (release) — candidates' LOG bits are cleared at
  * prepare and serve as the "stays in place" flag during the closure. A
  * worker that loses the MARK race waits for one of the two. Outside
- * candidate blocks, the MARK winner marks lines and scans; losers return.
+ * candidate blocks, the MARK winner enqueues the object; losers return.
+ * Lines are marked when an object is scanned (immix_scanned, the plan's
+ * scanned hook), where its size is read anyway; copies' lines are marked
+ * by their copy allocator (immix_alloc.c, copy_done).
+ *
+ * Nursery collections (full == 0) leave untouched chunks alone: a chunk no
+ * allocator took a block from since the last release holds no young line
+ * and no mark, so its figures stand.
  */
 #include "mmtk_internal.h"
 #include "policy/immixspace.h"
