@@ -59,6 +59,11 @@ BENCH_PROGS += bench/bench_gc
 bench_bench_gc_SOURCES = bench/bench_gc.c
 bench_bench_gc_CFLAGS = $(AM_CFLAGS) $(BDWGC_CFLAGS)
 bench_bench_gc_LDADD = libmmtk.la libvmma.la $(BDWGC_LIBS)
+## Benchmark: many isolated heaps (create/destroy, idle footprint, threads) against Boehm's one heap.
+BENCH_PROGS += bench/bench_heaps
+bench_bench_heaps_SOURCES = bench/bench_heaps.c
+bench_bench_heaps_CFLAGS = $(AM_CFLAGS) $(BDWGC_CFLAGS)
+bench_bench_heaps_LDADD = libmmtk.la libvmma.la $(BDWGC_LIBS)
 
 ## Man page.
 dist_man3_MANS += doc/mmtk.3
