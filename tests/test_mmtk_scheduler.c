@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -548,6 +549,43 @@ static void test_idle_workers_hint(void)
     CU_ASSERT_EQUAL(sched_idle_workers(NULL), 0);
 }
 
+/* Idle workers sleep, inside a job and between jobs: while one packet
+ * sleeps 300 ms and then while no job runs for 300 ms, the process uses
+ * next to no CPU (a spinning worker would use all of it). */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+static void napping_run(sched_packet *p, sched_worker *wk)
+{
+    (void)p;
+    (void)wk;
+    usleep(300000);
+}
+
+static void test_idle_workers_sleep(void)
+{
+    sched_job job;
+    sched_packet pk;
+    double c0, c1, c2;
+
+    sched_job_init(&job, 2, NULL);
+    pk.run = napping_run;
+    sched_push(&job, NULL, SCHED_CLOSURE, &pk);
+    c0 = cpu_seconds();
+    sched_run(&job);
+    c1 = cpu_seconds();
+    usleep(300000);
+    c2 = cpu_seconds();
+    CU_ASSERT(sched_pool_threads() >= 1);
+    CU_ASSERT(c1 - c0 < 0.1);
+    CU_ASSERT(c2 - c1 < 0.1);
+}
+
 /* A child forked after the pool started runs parallel jobs with a pool of
  * its own and exits cleanly (exit would hang joining the parent's threads). */
 static void test_fork_child(void)
@@ -715,6 +753,7 @@ int main(void)
         || !CU_add_test(suite, "parallel job uses two workers", test_parallel_uses_workers)
         || !CU_add_test(suite, "pool grows to the largest job", test_pool_grows)
         || !CU_add_test(suite, "idle workers hint", test_idle_workers_hint)
+        || !CU_add_test(suite, "idle workers sleep", test_idle_workers_sleep)
         || !CU_add_test(suite, "forked child", test_fork_child)
         || !CU_add_test(suite, "busy pool: a second job runs alone", test_busy_pool_runs_alone)
         || !CU_add_test(suite, "concurrent jobs in threads", test_concurrent_jobs)
