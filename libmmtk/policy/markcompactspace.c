@@ -52,9 +52,29 @@ enum { MC_IDLE, MC_MARK, MC_UPDATE };
 
 _Static_assert(MC_REGIONS * sizeof(uintptr_t) <= CHUNK_EXT_BYTES, "region bases must fit in ext");
 
+/* Compaction groups: the chunk list is cut into up to MC_MAX_GROUPS runs
+ * of consecutive chunks, one per GC worker, each forwarded and compacted
+ * into itself by one work packet (no object crosses a group, so groups
+ * share no chunk and need no synchronisation). Each group may end with a
+ * partly filled chunk, so a group gets at least MC_GROUP_MIN_CHUNKS. */
+#define MC_MAX_GROUPS       16
+#define MC_GROUP_MIN_CHUNKS 16
+
+typedef struct mc_group {
+    sched_packet base;
+    struct mc_space *ms;
+    chunk *first;                   /* first chunk, in list order */
+    size_t nchunks;
+    size_t moving;                  /* forwarding: regions that move */
+    uint64_t moved, moved_bytes;    /* compaction: objects moved */
+} mc_group;
+
 typedef struct mc_space {
     space base;
     int mode;
+    unsigned ngroups;
+    mc_group groups[MC_MAX_GROUPS];
+    sched_job job;
 } mc_space;
 
 /* Where the next region's live objects go. */
@@ -196,18 +216,68 @@ static int mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
     return moves;
 }
 
-size_t mc_space_forward(space *s)
+static void mc_forward_group(sched_packet *packet, sched_worker *sw)
 {
-    mmtk *heap = s->heap;
-    size_t moving = 0;
-    ((mc_space *)s)->mode = MC_UPDATE;
-    if (!s->chunks)
-        return 0;
-    mc_dest d = { s->chunks, chunk_data_start(s->chunks) };
-    for (chunk *c = s->chunks; c; c = c->next)
+    (void)sw;
+    mc_group *g = (mc_group *)packet;
+    mmtk *heap = g->ms->base.heap;
+    mc_dest d = { g->first, chunk_data_start(g->first) };
+    chunk *c = g->first;
+    g->moving = 0;
+    for (size_t i = 0; i < g->nchunks; i++, c = c->next)
         for (size_t r = MC_FIRST_REGION; r < MC_REGIONS; r++)
             if (c->bits[META_MARK][r])
-                moving += (size_t)mc_forward_region(heap, c, r, &d);
+                g->moving += (size_t)mc_forward_region(heap, c, r, &d);
+}
+
+/* Cut the chunk list into groups: one per worker, each big enough. */
+static void mc_make_groups(mc_space *ms)
+{
+    space *s = &ms->base;
+    size_t n = s->nchunks, k = s->heap->nworkers;
+    if (k > n / MC_GROUP_MIN_CHUNKS)
+        k = n / MC_GROUP_MIN_CHUNKS;
+    if (k > MC_MAX_GROUPS)
+        k = MC_MAX_GROUPS;
+    if (k < 1)
+        k = 1;
+    chunk *c = s->chunks;
+    for (size_t g = 0; g < k; g++) {
+        size_t len = (g + 1) * n / k - g * n / k;
+        ms->groups[g] = (mc_group){ .ms = ms, .first = c, .nchunks = len };
+        for (size_t i = 0; i < len; i++)
+            c = c->next;
+    }
+    ms->ngroups = (unsigned)k;
+}
+
+/* Run fn on every group: inline for one, else as packets on the GC workers. */
+static void mc_run_groups(mc_space *ms, sched_work_fn fn)
+{
+    if (ms->ngroups == 1) {
+        fn(&ms->groups[0].base, NULL);
+        return;
+    }
+    sched_job_init(&ms->job, ms->base.heap->nworkers, ms);
+    for (unsigned g = 0; g < ms->ngroups; g++) {
+        ms->groups[g].base.run = fn;
+        sched_push(&ms->job, NULL, SCHED_CLOSURE, &ms->groups[g].base);
+    }
+    sched_run(&ms->job);
+}
+
+size_t mc_space_forward(space *s)
+{
+    mc_space *ms = (mc_space *)s;
+    ms->mode = MC_UPDATE;
+    ms->ngroups = 0;
+    if (!s->chunks)
+        return 0;
+    mc_make_groups(ms);
+    mc_run_groups(ms, mc_forward_group);
+    size_t moving = 0;
+    for (unsigned g = 0; g < ms->ngroups; g++)
+        moving += ms->groups[g].moving;
     return moving;
 }
 
@@ -242,15 +312,31 @@ static void mc_compact_chunk(mmtk *heap, chunk *c, uint64_t *moved, uint64_t *mo
     }
 }
 
+static void mc_compact_group(sched_packet *packet, sched_worker *sw)
+{
+    (void)sw;
+    mc_group *g = (mc_group *)packet;
+    mmtk *heap = g->ms->base.heap;
+    chunk *c = g->first;
+    g->moved = g->moved_bytes = 0;
+    for (size_t i = 0; i < g->nchunks; i++, c = c->next)
+        mc_compact_chunk(heap, c, &g->moved, &g->moved_bytes);
+}
+
 void mc_space_compact(space *s)
 {
+    mc_space *ms = (mc_space *)s;
     mmtk *heap = s->heap;
     uint64_t moved = 0, moved_bytes = 0;
-    for (chunk *c = s->chunks; c; c = c->next)
-        mc_compact_chunk(heap, c, &moved, &moved_bytes);
-    /* New cursors; chunks that hold nothing go back to the client. The
-     * last chunk that received objects is where bump buffers continue. */
-    chunk *last = NULL;
+    if (ms->ngroups)
+        mc_run_groups(ms, mc_compact_group);
+    for (unsigned g = 0; g < ms->ngroups; g++) {
+        moved += ms->groups[g].moved;
+        moved_bytes += ms->groups[g].moved_bytes;
+    }
+    /* New cursors; chunks that hold nothing go back to the client. Bump
+     * buffers continue in the chunk with the most room left. */
+    chunk *roomiest = NULL;
     for (chunk *c = s->chunks, *next; c; c = next) {
         next = c->next;
         uintptr_t end = c->space_data[MC_DEST_END], hi = c->space_data[MC_FIXED_HI];
@@ -263,10 +349,10 @@ void mc_space_compact(space *s)
         /* bump buffers start on ALLOC_TLAB_ALIGN (no shared VO word) */
         end = (end + ALLOC_TLAB_ALIGN - 1) & ~(uintptr_t)(ALLOC_TLAB_ALIGN - 1);
         c->cursor = end < chunk_end(c) ? end : chunk_end(c);
-        if (c->space_data[MC_DEST_END])
-            last = c;
+        if (!roomiest || chunk_end(c) - c->cursor > chunk_end(roomiest) - roomiest->cursor)
+            roomiest = c;
     }
-    s->bump_chunk = last;
+    s->bump_chunk = roomiest;
     pthread_mutex_lock(&heap->stats_lock);
     heap->stats.objects_copied += moved;
     heap->stats.bytes_copied += moved_bytes;
