@@ -225,7 +225,7 @@ static void test_weak_nursery(void)
     if (!collects())
         return;
     rvm r;
-    rvm_new(&r, NULL, plan, "16M", 1);
+    rvm_new(&r, NULL, plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 512 };
     static mmtk_object live[N], dead[N], old[N];
@@ -340,7 +340,7 @@ static void finalizers(int by_allocation)
     if (!collects() && by_allocation)
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "16M", 1);
+    mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     uint64_t id_dead, id_live, id_a, id_b;
     CU_ASSERT_EQUAL(mmtk_add_finalizer(heap, fin_graph(t, &id_dead)), 0);
@@ -570,7 +570,7 @@ static void test_pinned_young(void)
     if (!collects())
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "16M", 1);
+    mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 256 };
     void *at[N];
@@ -613,7 +613,7 @@ static void conservative_keeps(int by_allocation)
     if (!collects())
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "16M", 1);
+    mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { K = 6 };
     tv_obj *o[K];
