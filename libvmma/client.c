@@ -85,17 +85,30 @@ vmma_client *vmma_create_client(vmma_context *ctx)
     return c;
 }
 
-/* Give every arena of c back to the pool (caller holds both locks). */
+/* Give every arena of c back to the pool (caller holds both locks).
+ * Neighbouring arenas go back as one run: one madvise for RELEASE. */
 void client_release_all(struct vmma_client *c)
 {
     struct vmma_context *ctx = c->ctx;
-    uint32_t a = c->arena_list;
-    while (a != ARENA_NONE) {
+    size_t lo = 0, len = 0;
+    for (uint32_t a = c->arena_list; a != ARENA_NONE;) {
         uint32_t next = ctx->arenas[a].next;
         size_t n = ctx->arenas[a].kind == ARENA_LARGE ? ctx->arenas[a].run : 1;
-        pool_give(ctx, a, n);
+        if (len && a + n == lo) {
+            lo = a;                        /* extends the run downwards */
+            len += n;
+        } else if (len && lo + len == a) {
+            len += n;                      /* extends it upwards */
+        } else {
+            if (len)
+                pool_give(ctx, lo, len);
+            lo = a;
+            len = n;
+        }
         a = next;
     }
+    if (len)
+        pool_give(ctx, lo, len);
     c->arena_list = ARENA_NONE;
 }
 
