@@ -95,6 +95,40 @@ static void test_barrier_bad_sources(void)
     tv_heap_free(&vm);
 }
 
+/* A program that keeps storing young objects into a large object's slots
+ * without allocating: the remembered set stays bounded (the barrier
+ * collects), the heap within its client's limit, every object intact. */
+static void test_remembered_set_is_bounded(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=8M", "nursery_size=4M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    enum { N = 4096, YOUNG = 64 };
+    size_t big = tv_push(t, tv_alloc(t, N, 0, MMTK_ALLOC_LOS));
+    size_t young = tv_push(t, tv_alloc(t, YOUNG, 0, MMTK_ALLOC_DEFAULT));
+    for (uint32_t i = 0; i < YOUNG; i++)
+        tv_set(t, tv_root(t, young), i, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
+    mmtk_stats st0 = stats(&vm);
+    long stores = tv_scaled(3000000);
+    for (long i = 0; i < stores; i++) {
+        tv_obj *y = tv_root(t, young), *l = tv_root(t, big);
+        /* always a young object while no collection runs */
+        tv_set(t, l, (uint32_t)(i % N), y->refs[(i / N) % YOUNG]);
+    }
+    vmma_stats cs;
+    CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(vm.heap), &cs), 0);
+    CU_ASSERT(cs.used_size <= 8u * 1024 * 1024 + 8u * 1024 * 1024 / 16 + 256 * 1024);
+    if (stores >= 3000000)
+        CU_ASSERT(stats(&vm).collections > st0.collections);   /* the barrier collected */
+    tv_obj *l = tv_root(t, big);
+    long bad = 0;
+    for (uint32_t i = 0; i < N; i++)
+        bad += l->refs[i] && !tv_check(l->refs[i]);
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
 static void test_missing_barrier_is_caught(void)
 {
     tv_vm vm = { .heap = NULL };
@@ -210,6 +244,7 @@ int main(void)
         CU_add_test(s, "old objects pointing to young ones after promotion", test_old_to_young_after_promotion);
         CU_add_test(s, "a store without the barrier is caught by verify", test_missing_barrier_is_caught);
         CU_add_test(s, "barrier with sources outside the heap", test_barrier_bad_sources);
+        CU_add_test(s, "remembered set stays bounded", test_remembered_set_is_bounded);
         CU_add_test(s, "nursery size and full collections", test_nursery_size_and_full_collections);
         CU_add_test(s, "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery);
         CU_add_test(s, "two mutators, two workers", gc_test_threads);

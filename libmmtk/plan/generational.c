@@ -79,6 +79,7 @@ int gen_prepare(mmtk *heap, gen_plan *g, size_t promote_room, size_t young)
     pthread_mutex_lock(&g->lock);
     g->gc_bufs = g->bufs;
     g->bufs = NULL;
+    g->nbufs = 0;
     pthread_mutex_unlock(&g->lock);
     if (g->full) {
         /* Every remembered object is traced anyway: just make it unlogged
@@ -128,7 +129,9 @@ typedef struct gen_remset_holder {
     gen_remset_buf *cur;
 } gen_remset_holder;
 
-static gen_remset_buf *gen_new_buf(mmtk *heap)
+/* A new buffer on g->bufs; *full is set when the remembered set has
+ * grown past GEN_REMSET_MAX_FRACTION of the heap (time to collect). */
+static gen_remset_buf *gen_new_buf(mmtk *heap, int *full)
 {
     gen_plan *g = gen_of(heap);
     gen_remset_buf *b = heap_mem_alloc(heap, sizeof *b, 16);
@@ -138,6 +141,7 @@ static gen_remset_buf *gen_new_buf(mmtk *heap)
     pthread_mutex_lock(&g->lock);
     b->next = g->bufs;
     g->bufs = b;
+    *full = ++g->nbufs * sizeof *b > heap->max_heap / GEN_REMSET_MAX_FRACTION;
     pthread_mutex_unlock(&g->lock);
     return b;
 }
@@ -146,9 +150,18 @@ static void gen_remember(mmtk_mutator *m, void *entry)
 {
     gen_remset_holder *h = (gen_remset_holder *)mutator_allocator_slot(m, GEN_REMSET_SLOT);
     gen_remset_buf *b = h->cur;
-    if (MMTK_UNLIKELY(!b || b->n == GEN_REMSET_ENTRIES))
-        b = h->cur = gen_new_buf(m->heap);
+    if (MMTK_LIKELY(b && b->n < GEN_REMSET_ENTRIES)) {
+        b->e[b->n++] = entry;
+        return;
+    }
+    int full = 0;
+    b = h->cur = gen_new_buf(m->heap, &full);
     b->e[b->n++] = entry;
+    /* The store is done: a collection here is safe, and it empties the
+     * remembered set (a program rewriting large objects' slots with young
+     * objects would otherwise grow it without bound). */
+    if (full && m->heap->collection_enabled)
+        gc_collect(m->heap, m);
 }
 
 void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target)
@@ -167,8 +180,12 @@ void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_ob
     }
     /* A large object (no side metadata): remember the slot if it now
      * points to a young object. Anything else is not the heap's. */
-    if (target && gen_is_young(heap, target) && los_lookup(heap, src))
+    if (target && gen_is_young(heap, target) && los_lookup(heap, src)) {
+        gen_remset_holder *h = (gen_remset_holder *)mutator_allocator_slot(m, GEN_REMSET_SLOT);
+        if (h->cur && h->cur->n && h->cur->e[h->cur->n - 1] == (char *)slot + 1)
+            return;   /* the same slot again */
         gen_remember(m, (char *)slot + 1);
+    }
 }
 
 static void *gen_no_alloc(allocator *a, size_t size, size_t align, ptrdiff_t offset)

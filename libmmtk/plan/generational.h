@@ -26,6 +26,9 @@
 
 #define GEN_REMSET_ENTRIES 510
 #define GEN_REMSET_SLOT    5      /* the mutator allocator slot holding its buffer */
+/* A remembered set bigger than heap/GEN_REMSET_MAX_FRACTION bytes makes
+ * the mutator that grows it collect. */
+#define GEN_REMSET_MAX_FRACTION 32
 /* m->log_chunk when the barrier knows no chunk: not chunk-aligned, so no
  * source address (NULL included) ever matches it. */
 #define GEN_NO_CHUNK       ((uintptr_t)1)
@@ -44,6 +47,7 @@ typedef struct gen_plan {
     int nursery_pinned;        /* the nursery kept pinned objects: next one is full */
     pthread_mutex_t lock;      /* bufs */
     gen_remset_buf *bufs;      /* every buffer filled since the last collection */
+    size_t nbufs;              /* on bufs */
     gen_remset_buf *gc_bufs;   /* the running collection's */
 } gen_plan;
 
