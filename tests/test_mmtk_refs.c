@@ -343,7 +343,9 @@ static void finalizers(int by_allocation)
     mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     uint64_t id_dead, id_live, id_a, id_b;
-    CU_ASSERT_EQUAL(mmtk_add_finalizer(heap, fin_graph(t, &id_dead)), 0);
+    mmtk_object weak_dead = fin_graph(t, &id_dead);
+    CU_ASSERT_EQUAL(mmtk_add_finalizer(heap, weak_dead), 0);
+    CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &weak_dead), 0);
     size_t il = tv_push(t, fin_graph(t, &id_live));
     CU_ASSERT_EQUAL(mmtk_add_finalizer(heap, tv_root(t, il)), 0);
     /* a → b, both finalizable, both unreachable: both come back */
@@ -362,6 +364,8 @@ static void finalizers(int by_allocation)
         CU_ASSERT_FATAL(alloc_gc(t))
     else
         full_gc(&r);
+    CU_ASSERT_PTR_NULL(weak_dead);   /* mmtk(3): weak slots are cleared before finalizable objects revive */
+    CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &weak_dead), 0);
     int seen_dead = 0, seen_a = 0, seen_b = 0, others = 0;
     size_t keep = tv_push(t, NULL);
     for (tv_obj *o; (o = mmtk_get_finalized_object(heap)) != NULL;) {
@@ -546,6 +550,8 @@ static void test_pinned_never_move(void)
     for (int i = 0; i < N; i++)
         if (pinned[i] == 1)
             CU_ASSERT_EQUAL(mmtk_unpin_object(heap, before[i]), moving());
+    for (int i = 0; i < NM; i++)   /* non-moving by nature: unpin changes nothing */
+        CU_ASSERT_EQUAL(mmtk_unpin_object(heap, nm_at[i]), 0);
     for (int k = 0; k < 2; k++)
         full_gc(&r);
     for (int i = 0; i < N; i++) {
@@ -555,6 +561,8 @@ static void test_pinned_never_move(void)
         bad += !tv_check(o);
         unpinned_moved += pinned[i] && o != before[i];
     }
+    for (int i = 0; i < NM; i++)
+        bad += tv_root(t, nm_base + (size_t)i) != nm_at[i] || !tv_check(nm_at[i]);
     CU_ASSERT_EQUAL(bad, 0);
     if (plan_is("SemiSpace"))
         CU_ASSERT(unpinned_moved > 0);
