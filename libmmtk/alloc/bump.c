@@ -6,7 +6,6 @@
  * it).
  */
 #include "mmtk_internal.h"
-#include <stdlib.h>
 #include <string.h>
 
 static void *bump_alloc(allocator *a, size_t size, size_t align, ptrdiff_t offset)
@@ -16,15 +15,8 @@ static void *bump_alloc(allocator *a, size_t size, size_t align, ptrdiff_t offse
         return p;
     uintptr_t start, end;
     size_t need = size + (align > GRANULE_BYTES ? align : 0);
-    if (space_bump_buffer(a->space, need, a->for_gc, &start, &end) != 0) {
-        if (!a->for_gc)
-            return NULL;
-        /* A copy that does not fit would lose an object: the copy reserve
-         * makes this unreachable unless the vmma context itself is full. */
-        fprintf(stderr, "mmtk: out of memory while copying %zu bytes in space %s\n",
-                size, a->space->name);
-        abort();
-    }
+    if (space_bump_buffer(a->space, need, a->for_gc, &start, &end) != 0)
+        return NULL;   /* a GC copy allocator's caller keeps the object in place (copyspace.c) */
     if (!a->for_gc)
         memset((void *)start, 0, end - start);
     a->cursor = start;

@@ -91,7 +91,9 @@ chunk *chunk_acquire(mmtk *heap, space *s, int for_gc)
         errno = ENOMEM;
         goto out;
     }
-    c = for_gc ? heap_mem_alloc_gc(heap, CHUNK_BYTES, CHUNK_BYTES) : heap_mem_alloc(heap, CHUNK_BYTES, CHUNK_BYTES);
+    /* Within the client's limit even for a collection's copies: a copy
+     * that finds no chunk keeps its object in place (copyspace.c, Immix). */
+    c = heap_mem_alloc(heap, CHUNK_BYTES, CHUNK_BYTES);
     if (!c)
         goto out;
     memset(c, 0, sizeof *c);

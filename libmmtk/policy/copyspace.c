@@ -29,6 +29,7 @@
 typedef struct copy_space {
     space base;
     int copy_slot;      /* worker copy allocator to evacuate into */
+    size_t retained;    /* bytes of RETAINED chunks (no new buffers), after release */
 } copy_space;
 
 static mmtk_object copy_mark_in_place(gc_worker *w, mmtk_object obj)
@@ -37,6 +38,20 @@ static mmtk_object copy_mark_in_place(gc_worker *w, mmtk_object obj)
         __atomic_fetch_or(&chunk_of(obj)->flags, COPY_CHUNK_PINNED, __ATOMIC_RELAXED);
         gc_enqueue(w, obj);
     }
+    return obj;
+}
+
+/* No room to copy obj into (chunks held by pinned objects, or the client
+ * at its limit): obj, claimed by this worker (MARK), stays where it is,
+ * pinned for this collection so that waiting workers take it as is, and
+ * its chunk is retained at release. A collection never fails for want of
+ * to-space; the mutator that needed it gets out_of_memory instead. */
+static mmtk_object copy_stay(gc_worker *w, mmtk_object obj)
+{
+    if (meta_set_atomic(obj, META_PIN))
+        gc_note_transient_pin(w->heap, obj);
+    __atomic_fetch_or(&chunk_of(obj)->flags, COPY_CHUNK_PINNED, __ATOMIC_RELAXED);
+    gc_enqueue(w, obj);
     return obj;
 }
 
@@ -66,6 +81,8 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     void *to = alloc_bump(a, size, GRANULE_BYTES, 0);
     if (!to)
         to = a->ops->alloc(a, size, GRANULE_BYTES, 0);
+    if (MMTK_UNLIKELY(!to))
+        return copy_stay(w, obj);
     if (size <= 64) {   /* most objects: a few words, no call */
         for (size_t i = 0; i < size / sizeof(uint64_t); i++)
             ((uint64_t *)to)[i] = ((const uint64_t *)obj)[i];
@@ -122,6 +139,7 @@ static int copy_keep_in_place(chunk *c)
 static void copy_release(space *s)
 {
     chunk *next;
+    size_t retained = 0;
     for (chunk *c = s->chunks; c; c = next) {
         next = c->next;
         if (!s->is_from && !(c->flags & COPY_CHUNK_RETAINED))
@@ -131,11 +149,18 @@ static void copy_release(space *s)
             c->cursor = chunk_end(c);
             if (s->bump_chunk == c)
                 s->bump_chunk = NULL;
+            retained += CHUNK_BYTES;
         } else {
             space_release_chunk(s, c);
         }
     }
+    __atomic_store_n(&((copy_space *)s)->retained, retained, __ATOMIC_RELAXED);
     s->is_from = 0;
+}
+
+size_t copy_space_retained_bytes(space *s)
+{
+    return __atomic_load_n(&((copy_space *)s)->retained, __ATOMIC_RELAXED);
 }
 
 static const space_ops copy_ops = {
