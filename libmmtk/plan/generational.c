@@ -229,7 +229,8 @@ static void *gen_nursery_alloc(allocator *a, size_t size, size_t align, ptrdiff_
         return p;
     mmtk *heap = a->space->heap;
     pthread_mutex_lock(&heap->mem_lock);
-    int full = a->space->committed >= gen_of(heap)->nursery_bytes;
+    /* chunks kept for pinned objects take no allocation: not counted */
+    int full = a->space->committed - copy_space_retained_bytes(a->space) >= gen_of(heap)->nursery_bytes;
     pthread_mutex_unlock(&heap->mem_lock);
     if (full)
         return NULL;   /* the mutator collects */

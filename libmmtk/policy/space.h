@@ -123,5 +123,8 @@ void   los_set_nursery(space *s, int nursery);
 /* Copy space role for the next collection (policy/copyspace.c):
  * evacuate into the worker's copy allocator number `copy_slot`. */
 void copy_space_set_from(space *s, int is_from, int copy_slot);
+/* Bytes of its chunks kept for objects pinned in place (they take no new
+ * buffers): a nursery's allocation limit does not count them. */
+size_t copy_space_retained_bytes(space *s);
 
 #endif /* MMTK_POLICY_SPACE_H */
