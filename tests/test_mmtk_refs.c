@@ -610,6 +610,61 @@ static void test_pinned_young(void)
     rvm_free(&r);
 }
 
+/* Pinned objects scattered over every chunk (never unpinned) while the
+ * collector keeps copying: the heap fills up and says so (NULL/ENOMEM),
+ * it does not abort for want of to-space; pinned objects stay put and
+ * the client never holds more than heap_size + the stated margin. */
+static void test_pinned_fill_the_heap(void)
+{
+    if (!collects())
+        return;
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=4M", "stress_factor=96K", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    tv_thread *t = tv_thread_new(&vm);
+    size_t base = t->nroots;
+    enum { MAXP = 4096 };
+    static void *at[MAXP];
+    int np = 0, out = 0, err = 0;
+    for (long r = 0; r < tv_scaled(2000) && !out; r++) {
+        for (int i = 0; i < 8 && !out; i++) {
+            tv_obj *o = tv_alloc(t, 1, 40, MMTK_ALLOC_DEFAULT);
+            if (!o) {
+                out = 1;
+                err = errno;
+                break;
+            }
+            tv_push(t, o);
+            if (i % 2 == 0 && np < MAXP) {
+                mmtk_pin_object(vm.heap, o);
+                at[np++] = o;
+            }
+        }
+        for (int j = 0; j < 100 && !out; j++)
+            if (!tv_alloc(t, 1, 64, MMTK_ALLOC_DEFAULT)) {
+                out = 1;
+                err = errno;
+            }
+    }
+    printf("(%s after %d pinned objects) ", out ? "ENOMEM" : "no ENOMEM", np);
+    if (out)
+        CU_ASSERT_EQUAL(err, ENOMEM);
+    long moved = 0, bad = 0;
+    for (int k = 0, p = 0; base + (size_t)k < t->nroots; k++) {
+        tv_obj *o = tv_root(t, base + (size_t)k);
+        bad += !tv_check(o);
+        if (k % 8 % 2 == 0 && p < np)
+            moved += o != at[p++];
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT_EQUAL(moved, 0);
+    vmma_stats cs;
+    CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(vm.heap), &cs), 0);
+    CU_ASSERT(cs.used_size <= ((size_t)4 << 20) + ((size_t)4 << 20) / 16 + (size_t)256 * 1024);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    tv_heap_free(&vm);
+}
+
 /* ---------------------------------------------------------------- */
 /* Conservative roots                                                 */
 
@@ -735,6 +790,130 @@ static void test_conservative_ignored(void)
 }
 
 /* ---------------------------------------------------------------- */
+/* Two mutator threads registering weak slots, finalizers and pins on
+ * their own objects while either one's allocation triggers collections
+ * (stress_factor): every dead finalizable object comes back exactly once,
+ * to whichever thread asks; live ones never; pins and weak slots hold. */
+
+enum { MT_K = 16, MT_IDS = 1 << 17 };
+typedef struct mt_arg {
+    tv_vm *vm;
+    long rounds;
+    mmtk_object *weak;        /* rounds * MT_K slots, never moving */
+    long bad, returned;
+} mt_arg;
+static unsigned char mt_count[MT_IDS];   /* per object id: times handed back */
+static unsigned char mt_dead[MT_IDS];    /* per object id: dropped by its thread */
+
+static void mt_drain(mt_arg *a)
+{
+    for (tv_obj *o; (o = mmtk_get_finalized_object(a->vm->heap)) != NULL;) {
+        a->returned++;
+        if (!tv_check(o) || o->id >= MT_IDS || !mt_dead[o->id]) {
+            a->bad++;
+            continue;
+        }
+        __atomic_add_fetch(&mt_count[o->id], 1, __ATOMIC_RELAXED);
+    }
+}
+
+static void *mt_main(void *arg)
+{
+    mt_arg *a = arg;
+    tv_thread *t = tv_thread_new(a->vm);
+    if (!t) {
+        a->bad++;
+        return NULL;
+    }
+    size_t base = t->nroots;
+    void *pinned_at[MT_K];
+    for (long r = 0; r < a->rounds; r++) {
+        size_t rb = t->nroots;
+        for (int i = 0; i < MT_K; i++) {
+            tv_obj *o = tv_alloc(t, 1, 40, MMTK_ALLOC_DEFAULT);
+            if (!o || o->id >= MT_IDS) {
+                a->bad++;
+                break;
+            }
+            mmtk_object *w = &a->weak[r * MT_K + i];
+            *w = o;
+            a->bad += mmtk_add_weak_slot(a->vm->heap, w) != 0;
+            a->bad += mmtk_add_finalizer(a->vm->heap, o) != 0;
+            if (i % 2) {
+                mt_dead[o->id] = 1;   /* before any collection can find it dead */
+            } else {
+                tv_push(t, o);
+                pinned_at[i] = (i % 4 == 0 && mmtk_pin_object(a->vm->heap, o) >= 0) ? o : NULL;
+            }
+        }
+        for (int j = 0; j < 300; j++)
+            tv_alloc(t, 1, 64, MMTK_ALLOC_DEFAULT);   /* garbage: collections */
+        for (int i = 0; i < MT_K; i += 2) {
+            tv_obj *o = tv_root(t, rb + (size_t)(i / 2));
+            a->bad += a->weak[r * MT_K + i] != o || !tv_check(o);
+            a->bad += pinned_at[i] && o != pinned_at[i];
+            if (pinned_at[i])   /* pinned for a round, as around a native call */
+                a->bad += mmtk_unpin_object(a->vm->heap, o) != moving();
+        }
+        mt_drain(a);
+    }
+    for (size_t i = base; i < t->nroots; i++)   /* the live ones are still where their slots say */
+        a->bad += !tv_check(tv_root(t, i));
+    mmtk_enter_native(t->m);   /* the roots stay reported while the other thread goes on */
+    return t;
+}
+
+static void test_threads(void)
+{
+    if (!collects())
+        return;
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=8M", "threads=2", "stress_factor=96K", "verify=true", NULL };
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    memset(mt_count, 0, sizeof mt_count);
+    memset(mt_dead, 0, sizeof mt_dead);
+    mt_arg a[2];
+    pthread_t th[2];
+    tv_thread *ts[2];
+    for (int i = 0; i < 2; i++) {
+        a[i] = (mt_arg){ .vm = &vm, .rounds = tv_scaled(160) };
+        a[i].weak = calloc((size_t)a[i].rounds * MT_K, sizeof *a[i].weak);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(a[i].weak);
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, mt_main, &a[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], (void **)&ts[i]);
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    mt_drain(&a[0]);
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    mt_drain(&a[0]);
+    long dead = 0, once = 0, live_back = 0, weak_bad = 0;
+    for (size_t id = 0; id < MT_IDS; id++) {
+        dead += mt_dead[id];
+        once += mt_dead[id] && mt_count[id] == 1;
+        live_back += !mt_dead[id] && mt_count[id];
+    }
+    for (int i = 0; i < 2; i++)
+        for (long r = 0; r < a[i].rounds; r++)
+            for (int k = 1; k < MT_K; k += 2)
+                weak_bad += a[i].weak[r * MT_K + k] != NULL;
+    CU_ASSERT_EQUAL(a[0].bad + a[1].bad, 0);
+    CU_ASSERT(dead > 0);
+    CU_ASSERT_EQUAL(once, dead);
+    CU_ASSERT_EQUAL(live_back, 0);
+    CU_ASSERT_EQUAL(weak_bad, 0);
+    CU_ASSERT(vm.gc_finished > 4);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    for (int i = 0; i < 2; i++) {
+        if (ts[i])
+            mmtk_leave_native(ts[i]->m);
+        free(a[i].weak);
+    }
+    tv_heap_free(&vm);
+}
+
+/* ---------------------------------------------------------------- */
 /* Bad arguments                                                      */
 
 static void test_bad_arguments(void)
@@ -794,9 +973,11 @@ int main(void)
         CU_add_test(s, "pinning: api and non-moving semantics", test_pin_api);
         CU_add_test(s, "pinning: pinned objects never move", test_pinned_never_move);
         CU_add_test(s, "pinning: young pinned objects stay", test_pinned_young);
+        CU_add_test(s, "pinning: pinned objects filling the heap end in ENOMEM", test_pinned_fill_the_heap);
         CU_add_test(s, "conservative: words keep objects in place (full)", test_conservative_full);
         CU_add_test(s, "conservative: words keep objects in place (nursery)", test_conservative_nursery);
         CU_add_test(s, "conservative: words pointing nowhere are ignored", test_conservative_ignored);
+        CU_add_test(s, "threads: weak slots, finalizers and pins from two mutators", test_threads);
         CU_add_test(s, "bad arguments", test_bad_arguments);
     }
     CU_basic_set_mode(CU_BRM_VERBOSE);
