@@ -7,7 +7,8 @@
  * A collection drives it through three modes (plan/markcompact.c):
  *   MC_MARK    the closure marks live objects (MARK bit on the first granule);
  *              conservative roots pin their object for this collection;
- *   forwarding mc_space_forward(): walk the chunks in list order, regions of
+ *   forwarding mc_space_forward(): walk the chunks in list order (chunks
+ *              holding fixed objects first: see below), regions of
  *              64 granules (one bitmap word, 1 KiB) in address order; set a
  *              FWD bit on every granule of every live object (the live map)
  *              and give each region a base so that the new address of a live
@@ -16,8 +17,8 @@
  *              (bases live in the chunk's ext area). A region holding a
  *              pinned object (PIN bit: mmtk_pin_object or a conservative
  *              root) or an object that must keep its alignment (LOG bit,
- *              plan_ops.note_aligned) is *fixed*: none of its objects moves
- *              and the destination cursor skips it;
+ *              plan_ops.note_aligned) is *fixed*: none of its objects moves,
+ *              and the destination fills the room before it, then hops past;
  *   MC_UPDATE  the plan re-runs the closure: trace returns the new address
  *              (trace_slot rewrites the slot) and re-marks, so every root,
  *              field, weak slot and finalizer entry is updated in place;
@@ -44,10 +45,11 @@ enum { MC_IDLE, MC_MARK, MC_UPDATE };
 #define MC_REGION_GRANULES 64                       /* one bitmap word */
 #define MC_REGIONS         CHUNK_BITMAP_WORDS
 #define MC_FIRST_REGION    ((CHUNK_DATA_OFFSET >> GRANULE_LOG) / MC_REGION_GRANULES)
-#define MC_FIXED           ((uintptr_t)1)           /* base of a region that stays */
+/* The base of a fixed region is the end of its last object plus MC_FIXED
+ * (addresses are granule-aligned, so the low bit marks it). */
+#define MC_FIXED           ((uintptr_t)1)
 /* chunk->space_data slots during a collection */
-#define MC_FIXED_LO        0    /* start of the first fixed region's first object, 0 = none */
-#define MC_FIXED_HI        1    /* end of the last fixed region's last object */
+#define MC_FIXED_HI        1    /* end of the last fixed region's last object, 0 = none */
 #define MC_DEST_END        2    /* end of what compaction puts in this chunk, 0 = nothing */
 
 _Static_assert(MC_REGIONS * sizeof(uintptr_t) <= CHUNK_EXT_BYTES, "region bases must fit in ext");
@@ -77,10 +79,14 @@ typedef struct mc_space {
     sched_job job;
 } mc_space;
 
-/* Where the next region's live objects go. */
+/* Where the next region's live objects go, and the next fixed region in
+ * that chunk at or after it ([ob_lo, ob_hi), ob_lo 0 = none) while
+ * ob_valid. */
 typedef struct mc_dest {
     chunk *c;
     uintptr_t at;
+    uintptr_t ob_lo, ob_hi;
+    int ob_valid;
 } mc_dest;
 
 static inline uintptr_t *mc_bases(chunk *c)
@@ -113,7 +119,7 @@ static inline mmtk_object mc_new_address(mmtk_object obj)
     chunk *c = chunk_of(obj);
     size_t g = chunk_granule(obj), r = g / MC_REGION_GRANULES;
     uintptr_t b = mc_bases(c)[r];
-    if (b == MC_FIXED)
+    if (b & MC_FIXED)
         return obj;
     unsigned n = mc_popcount(c->bits[META_FWD][r] & mc_below(g));
     return (mmtk_object)(b + ((uintptr_t)n << GRANULE_LOG));
@@ -160,24 +166,46 @@ static void mc_set_range(chunk *c, int map, size_t g, size_t n)
     }
 }
 
-/* Move d to a place that holds `bytes`: past the chunk's fixed regions, or
- * into the next chunk. Never past chunk `src` (the region's own place fits). */
+/* The first fixed region of d's chunk that ends after d->at. Regions not
+ * forwarded yet have base 0: the only ones are in the chunk being scanned,
+ * beyond the source, which the destination never reaches. */
+static void mc_dest_obstacle(mc_dest *d)
+{
+    chunk *c = d->c;
+    const uintptr_t *bases = mc_bases(c);
+    d->ob_lo = d->ob_hi = 0;
+    d->ob_valid = 1;
+    for (size_t r = chunk_granule((void *)d->at) / MC_REGION_GRANULES; r < MC_REGIONS; r++) {
+        uintptr_t end = bases[r] & ~MC_FIXED;
+        if (!(bases[r] & MC_FIXED) || end <= d->at)
+            continue;
+        size_t g = r * MC_REGION_GRANULES + (size_t)__builtin_ctzll(c->bits[META_MARK][r]);
+        d->ob_lo = (uintptr_t)c + (g << GRANULE_LOG);
+        d->ob_hi = end;
+        return;
+    }
+}
+
+/* Move d to a place that holds `bytes`: before the next fixed region of
+ * its chunk, else past it, else into the next chunk. Never past chunk
+ * `src` (the region's own place fits). */
 static void mc_dest_fit(mc_dest *d, size_t bytes, chunk *src)
 {
     for (;;) {
-        uintptr_t lo = d->c->space_data[MC_FIXED_LO], hi = d->c->space_data[MC_FIXED_HI];
-        int below_fixed = lo && d->at < hi;   /* [lo, hi) is taken, lo may be d->at */
-        uintptr_t limit = below_fixed ? lo : chunk_end(d->c);
+        if (!d->ob_valid)
+            mc_dest_obstacle(d);
+        uintptr_t limit = d->ob_lo ? d->ob_lo : chunk_end(d->c);
         if (d->at + bytes <= limit)
             return;
-        if (below_fixed) {
-            d->at = hi;
+        if (d->ob_lo) {
+            d->at = d->ob_hi;
         } else {
             if (d->c == src)
                 return;   /* unreachable: a region fits where it already is */
             d->c = d->c->next;
             d->at = chunk_data_start(d->c);
         }
+        d->ob_valid = 0;
     }
 }
 
@@ -199,12 +227,10 @@ static int mc_forward_region(mmtk *heap, chunk *c, size_t r, mc_dest *d)
         last_end = obj + size;
     }
     if (fixed) {
-        bases[r] = MC_FIXED;
-        if (!c->space_data[MC_FIXED_LO])
-            c->space_data[MC_FIXED_LO] = first;
+        bases[r] = last_end | MC_FIXED;
         c->space_data[MC_FIXED_HI] = last_end;
-        if (d->c == c && d->at < last_end)
-            d->at = last_end;
+        if (d->c == c)
+            d->ob_valid = 0;   /* a new obstacle ahead of the destination */
         return 0;
     }
     mc_dest_fit(d, total, c);
@@ -221,7 +247,7 @@ static void mc_forward_group(sched_packet *packet, sched_worker *sw)
     (void)sw;
     mc_group *g = (mc_group *)packet;
     mmtk *heap = g->ms->base.heap;
-    mc_dest d = { g->first, chunk_data_start(g->first) };
+    mc_dest d = { .c = g->first, .at = chunk_data_start(g->first) };
     chunk *c = g->first;
     g->moving = 0;
     for (size_t i = 0; i < g->nchunks; i++, c = c->next)
@@ -266,6 +292,41 @@ static void mc_run_groups(mc_space *ms, sched_work_fn fn)
     sched_run(&ms->job);
 }
 
+/* Chunks holding fixed objects first: they can never go back to the
+ * client, so the destination should fill the room around their objects
+ * before it takes a chunk that could otherwise be emptied. */
+static void mc_fixed_chunks_first(space *s)
+{
+    chunk *head = NULL, *tail = NULL;
+    for (chunk *c = s->chunks, *next; c; c = next) {
+        next = c->next;
+        int fixed = 0;
+        for (size_t r = MC_FIRST_REGION; r < MC_REGIONS && !fixed; r++)
+            fixed = (c->bits[META_MARK][r] & (c->bits[META_PIN][r] | c->bits[META_LOG][r])) != 0;
+        if (!fixed)
+            continue;
+        if (c->prev)   /* unlink */
+            c->prev->next = c->next;
+        else
+            s->chunks = c->next;
+        if (c->next)
+            c->next->prev = c->prev;
+        c->prev = tail;
+        c->next = NULL;
+        if (tail)
+            tail->next = c;
+        else
+            head = c;
+        tail = c;
+    }
+    if (!head)
+        return;
+    tail->next = s->chunks;
+    if (s->chunks)
+        s->chunks->prev = tail;
+    s->chunks = head;
+}
+
 size_t mc_space_forward(space *s)
 {
     mc_space *ms = (mc_space *)s;
@@ -273,6 +334,7 @@ size_t mc_space_forward(space *s)
     ms->ngroups = 0;
     if (!s->chunks)
         return 0;
+    mc_fixed_chunks_first(s);
     mc_make_groups(ms);
     mc_run_groups(ms, mc_forward_group);
     size_t moving = 0;
@@ -373,7 +435,7 @@ static void mc_release(space *s)
         chunk_clear_map(c, META_MARK);
         chunk_clear_map(c, META_FWD);
         memset(mc_bases(c), 0, MC_REGIONS * sizeof(uintptr_t));
-        c->space_data[MC_FIXED_LO] = c->space_data[MC_FIXED_HI] = c->space_data[MC_DEST_END] = 0;
+        c->space_data[MC_FIXED_HI] = c->space_data[MC_DEST_END] = 0;
     }
     ((mc_space *)s)->mode = MC_IDLE;
 }
