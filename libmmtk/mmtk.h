@@ -187,7 +187,8 @@ static inline void *mmtk_alloc_inline(mmtk_mutator *m, size_t size)
             uintptr_t off = c & (((uintptr_t)1 << MMTK_CHUNK_LOG_) - 1);
             uint64_t *vo = (uint64_t *)(c - off + MMTK_VO_MAP_OFFSET_) + (off >> (MMTK_GRANULE_LOG_ + 6));
             w->cursor = c + rounded;
-            *vo |= (uint64_t)1 << ((off >> MMTK_GRANULE_LOG_) & 63);
+            __atomic_store_n(vo, __atomic_load_n(vo, __ATOMIC_RELAXED) |
+                                     (uint64_t)1 << ((off >> MMTK_GRANULE_LOG_) & 63), __ATOMIC_RELAXED);
             __atomic_store_n(&p->objects, p->objects + 1, __ATOMIC_RELAXED);
             __atomic_store_n(&p->bytes, p->bytes + rounded, __ATOMIC_RELAXED);
             return (void *)c;

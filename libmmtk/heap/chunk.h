@@ -109,18 +109,24 @@ static inline uint64_t meta_bit(const void *p)
     return (uint64_t)1 << (chunk_granule(p) & 63);
 }
 
-/* Plain access: only the thread that owns the word, or under stop-the-world. */
+/* Owner access: only the thread that owns the word (or the collector,
+ * world stopped) writes it, as a plain read-modify-write; but other
+ * mutators may read it meanwhile (mmtk_is_mmtk_object on an old object
+ * whose VO word a new buffer shares), so loads and stores are relaxed
+ * atomics (plain moves on common hardware, no data race in C11's model). */
 static inline int meta_test(const void *p, int map)
 {
-    return (*meta_word(p, map) & meta_bit(p)) != 0;
+    return (__atomic_load_n(meta_word(p, map), __ATOMIC_RELAXED) & meta_bit(p)) != 0;
 }
 static inline void meta_set(const void *p, int map)
 {
-    *meta_word(p, map) |= meta_bit(p);
+    uint64_t *w = meta_word(p, map);
+    __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) | meta_bit(p), __ATOMIC_RELAXED);
 }
 static inline void meta_clear(const void *p, int map)
 {
-    *meta_word(p, map) &= ~meta_bit(p);
+    uint64_t *w = meta_word(p, map);
+    __atomic_store_n(w, __atomic_load_n(w, __ATOMIC_RELAXED) & ~meta_bit(p), __ATOMIC_RELAXED);
 }
 
 /* Atomic access: GC workers racing on the same word. */
