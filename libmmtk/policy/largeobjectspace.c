@@ -256,6 +256,13 @@ static void los_release(space *s)
     }
 }
 
+void los_for_each_marked(space *s, void (*fn)(mmtk_object obj, void *arg), void *arg)
+{
+    for (los_header *h = ((los_space *)s)->objects; h; h = h->next)
+        if (h->mark)
+            fn((mmtk_object)(h + 1), arg);
+}
+
 static void los_clear_marks(space *s)
 {
     for (los_header *h = ((los_space *)s)->objects; h; h = h->next)

@@ -116,6 +116,8 @@ space *los_lookup(struct mmtk *heap, const void *obj);     /* heap->los if obj i
 mmtk_object los_find_object(space *s, const void *addr);
 int    los_mark_once(space *s, mmtk_object obj);   /* verifier: 1 the first time */
 size_t los_bytes(space *s);
+/* After a closure: fn on every object it marked (a plan's linear pass). */
+void   los_for_each_marked(space *s, void (*fn)(mmtk_object obj, void *arg), void *arg);
 /* Generational plans: in a nursery collection (nursery != 0) the LOS frees
  * nothing and reports every object live; reached objects are still scanned. */
 void   los_set_nursery(space *s, int nursery);
