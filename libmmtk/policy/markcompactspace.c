@@ -7,7 +7,8 @@
  * A collection drives it through three modes (plan/markcompact.c):
  *   MC_MARK    the closure marks live objects (MARK bit on the first granule);
  *              conservative roots pin their object for this collection;
- *   forwarding mc_space_forward(): walk the chunks in list order (chunks
+ *   forwarding mc_space_forward(), in parallel over compaction groups (see
+ *              mc_group): walk the chunks in list order (chunks
  *              holding fixed objects first: see below), regions of
  *              64 granules (one bitmap word, 1 KiB) in address order; set a
  *              FWD bit on every granule of every live object (the live map)
@@ -19,10 +20,10 @@
  *              root) or an object that must keep its alignment (LOG bit,
  *              plan_ops.note_aligned) is *fixed*: none of its objects moves,
  *              and the destination fills the room before it, then hops past;
- *   MC_UPDATE  the plan re-runs the closure: trace returns the new address
- *              (trace_slot rewrites the slot) and re-marks, so every root,
- *              field, weak slot and finalizer entry is updated in place;
- *   compaction mc_space_compact(): memmove each live object to its new
+ *   MC_UPDATE  the space's forwarded op returns new addresses: the plan
+ *              rewrites every root, field, weak slot and finalizer entry
+ *              with it (objects still at their old addresses);
+ *   compaction mc_space_compact(), per group too: memmove each live object to its new
  *              address in the same order, rebuild VO bits, drop PIN/LOG bits
  *              of dead objects, set the chunks' cursors and release chunks
  *              left empty. post_copy(from, to) is called after each move;
@@ -130,12 +131,7 @@ static inline mmtk_object mc_new_address(mmtk_object obj)
 
 static mmtk_object mc_trace(space *s, gc_worker *w, mmtk_object obj)
 {
-    int update = ((mc_space *)s)->mode == MC_UPDATE;
-    if (update && !meta_test(obj, META_FWD))
-        return obj;   /* not live in the marking closure: leave it alone */
-    if (meta_set_atomic(obj, META_MARK))
-        gc_enqueue(w, obj);   /* scanned at its old address: fields updated in place */
-    return update ? mc_new_address(obj) : obj;
+    return space_mark_trace(s, w, obj);
 }
 
 static mmtk_object mc_forwarded(space *s, mmtk_object obj)
