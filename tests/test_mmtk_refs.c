@@ -15,6 +15,9 @@
  * The test VM (testvm.h) is used with one extra root: a range of words
  * reported through mmtk_visit_range_conservative (rvm below).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <stdio.h>
@@ -623,10 +626,10 @@ static void test_pinned_fill_the_heap(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     size_t base = t->nroots;
-    enum { MAXP = 4096 };
+    enum { MAXP = 2048 };
     static void *at[MAXP];
     int np = 0, out = 0, err = 0;
-    for (long r = 0; r < tv_scaled(2000) && !out; r++) {
+    for (long r = 0; r < tv_scaled(1000) && !out && np < MAXP; r++) {
         for (int i = 0; i < 8 && !out; i++) {
             tv_obj *o = tv_alloc(t, 1, 40, MMTK_ALLOC_DEFAULT);
             if (!o) {
@@ -876,7 +879,11 @@ static void test_threads(void)
     pthread_t th[2];
     tv_thread *ts[2];
     for (int i = 0; i < 2; i++) {
+#ifdef VMMA_TSAN
+        a[i] = (mt_arg){ .vm = &vm, .rounds = tv_scaled(40) };   /* ThreadSanitizer: slower, as telling */
+#else
         a[i] = (mt_arg){ .vm = &vm, .rounds = tv_scaled(160) };
+#endif
         a[i].weak = calloc((size_t)a[i].rounds * MT_K, sizeof *a[i].weak);
         CU_ASSERT_PTR_NOT_NULL_FATAL(a[i].weak);
         CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, mt_main, &a[i]), 0);
