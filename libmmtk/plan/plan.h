@@ -15,7 +15,7 @@
  *      tracing through the spaces' trace ops; GC workers copy with the
  *      allocators plan->worker_init set up (copy slot numbers);
  *   3. plan->after_closure (optional: extra phases, e.g. MarkCompact's
- *      forwarding, reference update by a second closure, and sliding);
+ *      forwarding, reference update and sliding);
  *   4. every space's release; plan->release (optional: e.g. rebind
  *      mutators to the new to-space).
  * The generic code does all of it; a plan only says what differs.
@@ -52,14 +52,13 @@ typedef struct plan_ops {
     size_t (*copy_reserve)(struct mmtk *heap);
     /* Optional: extra phases after the closure, before the spaces release
      * (world stopped, every worker idle). Liveness is decided by then (weak
-     * slots cleared, finalizable objects resurrected). A plan may run the
-     * closure again with gc_trace(heap) after switching its spaces' trace
-     * ops to another mode and clearing the marks the closure left (space
-     * ops clear_marks): e.g. MarkCompact computes new addresses, then
-     * retraces with a trace op that returns each object's new address, so
-     * trace_slot rewrites every root, field, weak slot and finalizer entry
-     * through the binding's own scan_roots/scan_object; the second closure
-     * re-marks exactly the same objects, so release() sees the same marks. */
+     * slots cleared, finalizable objects resurrected) and the marks are
+     * still set. A plan may run its own jobs on the scheduler here, or run
+     * the closure again with gc_trace(heap) after switching its spaces'
+     * trace ops to another mode and clearing the marks (clear_marks).
+     * MarkCompact computes new addresses, then calls the binding's
+     * scan_roots and scan_object on every marked object with a visitor
+     * whose slot action stores the new address, then slides the objects. */
     void (*after_closure)(struct mmtk *heap);
     /* Optional: a mutator allocated obj with an alignment above
      * GRANULE_BYTES (called on the allocating thread, after the slow path):
