@@ -183,6 +183,8 @@ space *copy_space_create(mmtk *heap, const char *name)
         return NULL;
     space_init(&cs->base, heap, &copy_ops, name);
     cs->base.movable = 1;
+    cs->copy_slot = 0;
+    cs->retained = 0;
     return &cs->base;
 }
 
