@@ -342,8 +342,26 @@ size_t mc_space_forward(space *s)
 /* ---------------------------------------------------------------- */
 /* Compaction                                                         */
 
-/* Slide chunk c's live objects (MARK bits: the update closure re-marked
- * exactly the live ones) to their new addresses. */
+/* Bytes of the live object starting at granule g, read off the live map:
+ * its FWD run ends at the first clear FWD bit or the next live start. */
+static size_t mc_live_size(const chunk *c, size_t g)
+{
+    size_t n = 1;
+    for (size_t i = g + 1; i < CHUNK_GRANULES;) {
+        size_t w = i >> 6, bit = i & 63, avail = 64 - bit;
+        uint64_t stop = (~c->bits[META_FWD][w] | c->bits[META_MARK][w]) >> bit;
+        if (stop) {
+            n += (size_t)__builtin_ctzll(stop);
+            break;
+        }
+        n += avail;
+        i += avail;
+    }
+    return n << GRANULE_LOG;
+}
+
+/* Slide chunk c's live objects (MARK bits, as the closure set them) to
+ * their new addresses. */
 static void mc_compact_chunk(mmtk *heap, chunk *c, uint64_t *moved, uint64_t *moved_bytes)
 {
     for (size_t r = 0; r < MC_REGIONS; r++) {
@@ -358,7 +376,8 @@ static void mc_compact_chunk(mmtk *heap, chunk *c, uint64_t *moved, uint64_t *mo
             mmtk_object obj = (mmtk_object)((uintptr_t)c + (g << GRANULE_LOG));
             mmtk_object to = mc_new_address(obj);
             if (to != obj) {
-                size_t size = gc_object_size(heap, obj);
+                size_t size = mc_live_size(c, g);
+                MMTK_ASSERT(size == gc_object_size(heap, obj));
                 memmove(to, obj, size);
                 if (heap->binding.post_copy)
                     heap->binding.post_copy(heap->vm, obj, to);
