@@ -419,8 +419,10 @@ mmtk_object mmtk_find_object(mmtk *heap, const void *addr)
 
 static space *movable_space_of(mmtk *heap, mmtk_object obj)
 {
-    if (!mmtk_is_mmtk_object(heap, obj))
+    if (!mmtk_is_mmtk_object(heap, obj)) {
+        errno = EINVAL;   /* not one of the heap's objects: 0 with errno EINVAL */
         return NULL;
+    }
     space *s = gc_space_of(heap, obj);
     return s && s->movable && !meta_test_acquire(obj, META_NONMOVING) ? s : NULL;
 }
@@ -437,7 +439,9 @@ int mmtk_unpin_object(mmtk *heap, mmtk_object obj)
 
 int mmtk_is_pinned(mmtk *heap, mmtk_object obj)
 {
-    if (!mmtk_is_mmtk_object(heap, obj))
+    if (!mmtk_is_mmtk_object(heap, obj)) {
+        errno = EINVAL;
         return 0;
+    }
     return movable_space_of(heap, obj) ? meta_test_acquire(obj, META_PIN) : 1;
 }

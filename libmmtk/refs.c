@@ -81,8 +81,10 @@ int mmtk_add_finalizer(mmtk *heap, mmtk_object obj)
 
 mmtk_object mmtk_get_finalized_object(mmtk *heap)
 {
-    if (!heap_ok(heap))
+    if (!heap_ok(heap)) {
+        errno = EINVAL;
         return NULL;
+    }
     mmtk_object obj = NULL;
     pthread_mutex_lock(&heap->refs_lock);
     if (heap->nready)
