@@ -15,6 +15,9 @@
  *
  * VMMA_TEST_SCALE divides the heap count (Valgrind runs).
  */
+#ifdef HAVE_CONFIG_H
+#include "config.h"   /* _GNU_SOURCE: sigaction, mprotect */
+#endif
 #include <CUnit/Basic.h>
 #include <errno.h>
 #include <signal.h>
