@@ -103,11 +103,13 @@ static void gencopy_release(mmtk *heap)
     los_set_nursery(heap->los, 0);
 }
 
-/* mem_lock held. */
+/* mem_lock held. Chunks retained for pinned objects need no copy room
+ * (an object unpinned since that finds none stays in place, copyspace.c). */
 static size_t gencopy_copy_reserve(mmtk *heap)
 {
     gencopy_plan *p = heap->plan_data;
-    return p->gen.nursery->committed + p->mature[p->cur]->committed;
+    space *n = p->gen.nursery, *m = p->mature[p->cur];
+    return n->committed - copy_space_retained_bytes(n) + m->committed - copy_space_retained_bytes(m);
 }
 
 const plan_ops gencopy_plan_ops = {

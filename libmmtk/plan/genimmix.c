@@ -92,7 +92,8 @@ static void genimmix_release(mmtk *heap)
 static size_t genimmix_copy_reserve(mmtk *heap)
 {
     genimmix_plan *p = heap->plan_data;
-    return p->gen.nursery->committed + immix_space_headroom(p->mature);
+    space *n = p->gen.nursery;   /* less its chunks retained for pinned objects (gencopy.c) */
+    return n->committed - copy_space_retained_bytes(n) + immix_space_headroom(p->mature);
 }
 
 const plan_ops genimmix_plan_ops = {

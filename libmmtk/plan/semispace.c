@@ -73,11 +73,12 @@ static void semispace_release(mmtk *heap)
 }
 
 /* mem_lock held: the current copy space's chunks, all of which a
- * collection may have to copy. */
+ * collection may have to copy, less those retained for pinned objects (an
+ * object unpinned since that finds no room stays in place, copyspace.c). */
 static size_t semispace_copy_reserve(mmtk *heap)
 {
     semispace_plan *p = heap->plan_data;
-    return p->ss[p->cur]->committed;
+    return p->ss[p->cur]->committed - copy_space_retained_bytes(p->ss[p->cur]);
 }
 
 const plan_ops semispace_plan_ops = {
