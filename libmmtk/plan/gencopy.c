@@ -22,24 +22,16 @@ typedef struct gencopy_plan {
 
 static int gencopy_init(mmtk *heap)
 {
-    gencopy_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    gencopy_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
     space *nursery = copy_space_create(heap, "nursery");
     gen_init(heap, &p->gen, nursery, NULL);
-    p->cur = 0;
-    int e = plan_add_space(heap, nursery);
-    if (!e)
-        e = plan_add_space(heap, p->mature[0] = copy_space_create(heap, "mature0"));
-    if (!e)
-        e = plan_add_space(heap, p->mature[1] = copy_space_create(heap, "mature1"));
-    if (!e)
-        e = plan_add_space(heap, p->nonmoving = immix_space_create(heap, "nonmoving", 0));
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
+    p->mature[0] = copy_space_create(heap, "mature0");
+    p->mature[1] = copy_space_create(heap, "mature1");
+    p->nonmoving = immix_space_create(heap, "nonmoving", 0);
+    int e = plan_add_spaces(heap, &p->immortal,
+                            (space *[]){ nursery, p->mature[0], p->mature[1], p->nonmoving }, 4);
     if (!e)
         immix_space_set_log_survivors(p->nonmoving, 1);
     return e;
@@ -57,12 +49,7 @@ static void gencopy_mutator_init(mmtk_mutator *m)
     gen_allocator_init_logging(old, imm);
     allocator_init_large(large, m->heap->los, m);
     gen_mutator_init_remset(m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, nursery);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, nonmoving);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, nonmoving);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, old);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, old);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, nursery, nonmoving, old, large);
 }
 
 static void gencopy_prepare(mmtk *heap)

@@ -18,19 +18,13 @@ typedef struct genimmix_plan {
 
 static int genimmix_init(mmtk *heap)
 {
-    genimmix_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    genimmix_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
     space *nursery = copy_space_create(heap, "nursery");
     gen_init(heap, &p->gen, nursery, NULL);
-    int e = plan_add_space(heap, nursery);
-    if (!e)
-        e = plan_add_space(heap, p->mature = immix_space_create(heap, "mature", 1));
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
+    p->mature = immix_space_create(heap, "mature", 1);
+    int e = plan_add_spaces(heap, &p->immortal, (space *[]){ nursery, p->mature }, 2);
     if (!e)
         immix_space_set_log_survivors(p->mature, 1);
     return e;
@@ -48,12 +42,7 @@ static void genimmix_mutator_init(mmtk_mutator *m)
     gen_allocator_init_logging(old, imm);
     allocator_init_large(large, m->heap->los, m);
     gen_mutator_init_remset(m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, nursery);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, pinned);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, pinned);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, old);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, old);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, nursery, pinned, old, large);
 }
 
 static void genimmix_prepare(mmtk *heap)

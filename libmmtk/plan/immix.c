@@ -18,16 +18,11 @@ typedef struct immix_plan {
 
 static int immix_init(mmtk *heap)
 {
-    immix_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    immix_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
-    int e = plan_add_space(heap, p->ix = immix_space_create(heap, "immix", 1));
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
-    return e;
+    p->ix = immix_space_create(heap, "immix", 1);
+    return plan_add_spaces(heap, &p->immortal, &p->ix, 1);
 }
 
 static void immix_mutator_init(mmtk_mutator *m)
@@ -39,12 +34,7 @@ static void immix_mutator_init(mmtk_mutator *m)
     immix_allocator_init(pinned, p->ix, m, IMMIX_ALLOC_PIN);
     allocator_init_bump(imm, p->immortal, m, 0);
     allocator_init_large(large, m->heap->los, m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, ix);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, pinned);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, pinned);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, ix, pinned, imm, large);
 }
 
 static void immix_prepare(mmtk *heap)

@@ -28,18 +28,12 @@ typedef struct markcompact_plan {
 
 static int markcompact_init(mmtk *heap)
 {
-    markcompact_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    markcompact_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
-    int e = plan_add_space(heap, p->mc = mc_space_create(heap, "markcompact"));
-    if (!e)
-        e = plan_add_space(heap, p->ms = ms_space_create(heap, "nonmoving"));
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
-    return e;
+    p->mc = mc_space_create(heap, "markcompact");
+    p->ms = ms_space_create(heap, "nonmoving");
+    return plan_add_spaces(heap, &p->immortal, (space *[]){ p->mc, p->ms }, 2);
 }
 
 static void markcompact_mutator_init(mmtk_mutator *m)
@@ -51,12 +45,7 @@ static void markcompact_mutator_init(mmtk_mutator *m)
     allocator_init_freelist(fl, p->ms, m);
     allocator_init_bump(imm, p->immortal, m, 0);
     allocator_init_large(large, m->heap->los, m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, bump);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, bump, fl, imm, large);
 }
 
 /* An object that asked for more than granule alignment never moves: its

@@ -12,16 +12,11 @@ typedef struct marksweep_plan {
 
 static int marksweep_init(mmtk *heap)
 {
-    marksweep_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    marksweep_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
-    int e = plan_add_space(heap, p->ms = ms_space_create(heap, "ms"));
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
-    return e;
+    p->ms = ms_space_create(heap, "ms");
+    return plan_add_spaces(heap, &p->immortal, &p->ms, 1);
 }
 
 static void marksweep_mutator_init(mmtk_mutator *m)
@@ -32,12 +27,7 @@ static void marksweep_mutator_init(mmtk_mutator *m)
     allocator_init_freelist(fl, p->ms, m);
     allocator_init_bump(imm, p->immortal, m, 0);
     allocator_init_large(large, m->heap->los, m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, fl, fl, imm, large);
 }
 
 const plan_ops marksweep_plan_ops = {

@@ -11,10 +11,9 @@ typedef struct nogc_plan {
 
 static int nogc_init(mmtk *heap)
 {
-    nogc_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    nogc_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
     p->immortal = immortal_space_create(heap, "nogc");
     int e = plan_add_space(heap, p->immortal);
     if (!e)

@@ -85,6 +85,22 @@ extern const plan_entry plan_registry[];
 const plan_entry *plan_find(const char *name);
 
 int  plan_add_space(struct mmtk *heap, struct space *s);
+
+/* What every plan's init and mutator_init share (plan/plan.c). */
+/* Zeroed plan data of `bytes`, taken from the heap's client and set as
+ * heap->plan_data; NULL when the client has no room. */
+void *plan_data_new(struct mmtk *heap, size_t bytes);
+/* Add the plan's `n` own spaces in order (a NULL among them, from a failed
+ * constructor, is ENOMEM), then the spaces every plan has beside them: an
+ * immortal space, stored in *immortal, and the large object space, stored
+ * in heap->los. 0 or an errno. */
+int  plan_add_spaces(struct mmtk *heap, struct space **immortal, struct space *const *own, int n);
+/* Route every allocation semantics to one of four allocators:
+ * DEFAULT → dflt; NON_MOVING and CODE → nonmoving; IMMORTAL and
+ * READ_ONLY → immortal; LOS → large. */
+void plan_route_allocators(struct mmtk_mutator *m, struct allocator *dflt,
+                           struct allocator *nonmoving, struct allocator *immortal,
+                           struct allocator *large);
 void mutator_set_allocator(struct mmtk_mutator *m, int semantics, struct allocator *a);
 /* The mutator's allocator storage slot i (0 .. MUTATOR_ALLOCATORS-1). */
 struct allocator *mutator_allocator_slot(struct mmtk_mutator *m, int i);

@@ -18,21 +18,13 @@ typedef struct semispace_plan {
 
 static int semispace_init(mmtk *heap)
 {
-    semispace_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    semispace_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
-    p->cur = 0;
-    int e = plan_add_space(heap, p->ss[0] = copy_space_create(heap, "ss0"));
-    if (!e)
-        e = plan_add_space(heap, p->ss[1] = copy_space_create(heap, "ss1"));
-    if (!e)
-        e = plan_add_space(heap, p->ms = ms_space_create(heap, "nonmoving"));
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
-    return e;
+    p->ss[0] = copy_space_create(heap, "ss0");
+    p->ss[1] = copy_space_create(heap, "ss1");
+    p->ms = ms_space_create(heap, "nonmoving");
+    return plan_add_spaces(heap, &p->immortal, (space *[]){ p->ss[0], p->ss[1], p->ms }, 3);
 }
 
 static void semispace_mutator_init(mmtk_mutator *m)
@@ -44,12 +36,7 @@ static void semispace_mutator_init(mmtk_mutator *m)
     allocator_init_freelist(fl, p->ms, m);
     allocator_init_bump(imm, p->immortal, m, 0);
     allocator_init_large(large, m->heap->los, m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, bump);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, fl);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, imm);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, bump, fl, imm, large);
 }
 
 static void semispace_prepare(mmtk *heap)

@@ -20,17 +20,12 @@ typedef struct sticky_plan {
 
 static int sticky_init(mmtk *heap)
 {
-    sticky_plan *p = heap_mem_alloc(heap, sizeof *p, 16);
+    sticky_plan *p = plan_data_new(heap, sizeof *p);
     if (!p)
         return ENOMEM;
-    heap->plan_data = p;
     p->ix = immix_space_create(heap, "sticky", 1);
     gen_init(heap, &p->gen, NULL, p->ix);
-    int e = plan_add_space(heap, p->ix);
-    if (!e)
-        e = plan_add_space(heap, p->immortal = immortal_space_create(heap, "immortal"));
-    if (!e)
-        e = plan_add_space(heap, heap->los = los_create(heap, "los"));
+    int e = plan_add_spaces(heap, &p->immortal, &p->ix, 1);
     if (!e) {
         immix_space_set_sticky(p->ix, 1);
         immix_space_set_log_survivors(p->ix, 1);
@@ -51,12 +46,7 @@ static void sticky_mutator_init(mmtk_mutator *m)
     gen_allocator_init_logging(old, imm);
     allocator_init_large(large, m->heap->los, m);
     gen_mutator_init_remset(m);
-    mutator_set_allocator(m, MMTK_ALLOC_DEFAULT, ix);
-    mutator_set_allocator(m, MMTK_ALLOC_NON_MOVING, pinned);
-    mutator_set_allocator(m, MMTK_ALLOC_CODE, pinned);
-    mutator_set_allocator(m, MMTK_ALLOC_IMMORTAL, old);
-    mutator_set_allocator(m, MMTK_ALLOC_READ_ONLY, old);
-    mutator_set_allocator(m, MMTK_ALLOC_LOS, large);
+    plan_route_allocators(m, ix, pinned, old, large);
 }
 
 static void sticky_prepare(mmtk *heap)
