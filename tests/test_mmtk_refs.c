@@ -689,11 +689,12 @@ static void conservative_keeps(int by_allocation)
     rvm r;
     mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
-    enum { K = 6 };
+    enum { K = 7 };   /* o[5] large, o[6] non-moving, the others default */
     tv_obj *o[K];
     uint64_t id[K];
     for (int i = 0; i < K; i++) {
-        o[i] = tv_alloc(t, 1, i == 5 ? 30000 : 64 + 32 * (uint32_t)i, i == 5 ? MMTK_ALLOC_LOS : MMTK_ALLOC_DEFAULT);
+        int sem = i == 5 ? MMTK_ALLOC_LOS : i == 6 ? MMTK_ALLOC_NON_MOVING : MMTK_ALLOC_DEFAULT;
+        o[i] = tv_alloc(t, 1, i == 5 ? 30000 : 64 + 32 * (uint32_t)i, sem);
         CU_ASSERT_PTR_NOT_NULL_FATAL(o[i]);
         tv_push(t, o[i]);
         tv_set(t, o[i], 0, tv_alloc(t, 0, 100, MMTK_ALLOC_DEFAULT));
@@ -712,7 +713,7 @@ static void conservative_keeps(int by_allocation)
     r.range_start = buf + 5;   /* rounded up to buf + 8 */
     r.range_end = buf + 8 + sizeof w + 3;
     /* and a real stack frame: a second range */
-    volatile void *stackwords[3] = { (char *)o[4] + 40, &stackwords, NULL };
+    volatile void *stackwords[3] = { (char *)o[4] + 40, &stackwords, (char *)o[6] + 24 };
     r.range2_start = (void *)stackwords;
     r.range2_end = (void *)(stackwords + 3);
     for (int k = 0; k < 2; k++) {
@@ -724,18 +725,23 @@ static void conservative_keeps(int by_allocation)
             CU_ASSERT(mmtk_is_mmtk_object(heap, o[i]));
             CU_ASSERT(tv_check(o[i]) && o[i]->id == id[i]);
             CU_ASSERT(tv_check(o[i]->refs[0]));
-            if (moving() && i != 5)
+            if (moving() && i < 5)
                 CU_ASSERT_EQUAL(mmtk_is_pinned(heap, o[i]), 0);   /* pinned for that collection only */
         }
     }
     /* words gone: the objects die */
     r.tv.conservative_words = 0;
     r.range_start = r.range2_start = NULL;
-    mmtk_object weak = o[0];
-    CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &weak), 0);
+    mmtk_object weak[K];
+    for (int i = 0; i < K; i++) {
+        weak[i] = o[i];
+        CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &weak[i]), 0);
+    }
     full_gc(&r);
-    CU_ASSERT_PTR_NULL(weak);
-    CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &weak), 0);
+    for (int i = 0; i < K; i++) {
+        CU_ASSERT_PTR_NULL(weak[i]);
+        CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &weak[i]), 0);
+    }
     free(buf);
     rvm_free(&r);
 }
