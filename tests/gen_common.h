@@ -1,8 +1,12 @@
 /*
- * gen_common.h — workloads the Immix and generational suites share
- * (tests/test_mmtk_immix.c, tests/test_mmtk_gen.c): each runs one plan,
- * named by the suite, under stress_factor + verify on the test VM, and
- * asserts that every object a root reaches is intact afterwards.
+ * gen_common.h — what the CUnit suites of libmmtk's plans share: suites
+ * named after a plan (tv_plans) and run one after the other with gc_plan /
+ * gc_info naming the running one, a heap-with-a-thread setup and its
+ * checked teardown, and workloads that run under stress_factor + verify on
+ * the test VM and assert that every object a root reaches is intact
+ * afterwards (test_mmtk_plans.c and test_mmtk_threads.c run them on every
+ * plan; gc_test_pinned_never_move is for the defragmenting and
+ * generational suites).
  */
 #ifndef GEN_COMMON_H
 #define GEN_COMMON_H
@@ -14,11 +18,14 @@
 #include <string.h>
 #include "testvm.h"
 
-/* The plan of the running suite. */
+/* The plan of the running suite, and its documented properties. */
 extern const char *gc_plan;
+extern const tv_plan_info *gc_info;
 
 /* A heap of `plan` with options, one thread bound; CUnit-fatal on failure. */
 tv_thread *gc_setup(tv_vm *vm, const char *const *opts);
+/* Assert no bad scan and no verifier failure, then free the heap. */
+void gc_finish(tv_vm *vm);
 
 /* Workloads (each a CUnit test body). */
 void gc_test_trees_cycles_arrays(void);    /* stress+verify: trees, rings, arrays, large, medium */
@@ -26,7 +33,8 @@ void gc_test_random_graph(void);           /* seeded random mutation through the
 void gc_test_threads(void);                /* two mutators, threads=2 workers */
 void gc_test_pinned_never_move(void);      /* pinned objects stay through defragmentation */
 
-/* Run suites registered with CU_add_suite whose names are plan names. */
+/* Run suites registered with CU_add_suite whose names are plan names; a plan
+ * this build refuses (mmtk_init: ENOTSUP) is skipped with a note. */
 int gc_run_suites(void);
 
 #endif

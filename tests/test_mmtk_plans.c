@@ -1,29 +1,21 @@
 /*
- * test_mmtk_plans.c — every plan on the test VM: allocation of every
- * semantics, trees and cyclic graphs under stress_factor + verify, moving
- * collections updating roots and fields, large and immortal objects, and
- * out-of-memory behaviour.
+ * test_mmtk_plans.c — every plan of tv_plans on the test VM, one suite per
+ * plan: allocation of every semantics, trees, cycles, arrays and random
+ * graphs under stress_factor + verify, collections updating roots and
+ * fields, large and immortal objects, pinning and conservative roots, a
+ * growing heap, out-of-memory behaviour and destroy giving every byte back.
+ * Where a plan's behaviour legitimately differs, the expectation follows
+ * the plan's documented properties (gc_info: collects, moves,
+ * generational), never its name.
  */
-#include <CUnit/Basic.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "testvm.h"
-
-static const char *plan;   /* the plan of the running suite */
-
-static int is_collecting(void)
-{
-    return strcmp(plan, "NoGC") != 0;
-}
+#include "gen_common.h"
 
 static void test_every_semantics(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
-    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(vm.heap), plan);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
+    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(vm.heap), gc_plan);
     tv_thread *t = tv_thread_new(&vm);
     CU_ASSERT_PTR_NOT_NULL_FATAL(t);
     int sems[] = { MMTK_ALLOC_DEFAULT, MMTK_ALLOC_IMMORTAL, MMTK_ALLOC_LOS,
@@ -36,6 +28,8 @@ static void test_every_semantics(void)
         CU_ASSERT(mmtk_is_mmtk_object(vm.heap, o));
         CU_ASSERT(mmtk_is_live_object(vm.heap, o));
         CU_ASSERT_PTR_EQUAL(mmtk_find_object(vm.heap, (char *)o + 30), o);
+        /* pinned by nature exactly when its space never moves (mmtk(3)) */
+        CU_ASSERT_EQUAL(mmtk_is_pinned(vm.heap, o), sems[i] != MMTK_ALLOC_DEFAULT || gc_info->moves == TV_MOVES_NEVER);
         idx[i] = tv_push(t, o);
     }
     /* each refers to the next: a ring across spaces */
@@ -72,7 +66,7 @@ static void test_inline_fast_paths(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     mmtk_stats st0, st1;
     mmtk_get_stats(vm.heap, &st0);
@@ -97,7 +91,7 @@ static void test_inline_fast_paths(void)
     CU_ASSERT_EQUAL(bad, 0);
     mmtk_get_stats(vm.heap, &st1);
     CU_ASSERT_EQUAL(st1.objects_allocated - st0.objects_allocated, (uint64_t)n);
-    if (is_collecting())
+    if (gc_info->collects)
         mmtk_handle_user_collection_request(vm.heap, NULL);
     long count = 0;
     for (tv_obj *o = tv_root(t, head); o; o = o->refs[0], count++)
@@ -105,58 +99,6 @@ static void test_inline_fast_paths(void)
             break;
     CU_ASSERT_EQUAL(count, n);
     CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    tv_heap_free(&vm);
-}
-
-static void test_trees_and_cycles_under_stress(void)
-{
-    if (!is_collecting())
-        return;
-    tv_vm vm = { .heap = NULL };
-    const char *opts[] = { "heap_size=16M", "stress_factor=64K", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
-    tv_thread *t = tv_thread_new(&vm);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    unsigned seed = tv_seed("trees_and_cycles");
-    srand(seed);
-    /* a long-lived tree */
-    size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
-    /* a ring of 500 nodes plus random chords */
-    size_t ring = tv_push(t, tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT));
-    size_t prev = tv_push(t, tv_root(t, ring));
-    for (int i = 1; i < 500; i++) {
-        tv_obj *n = tv_alloc(t, 2, (uint32_t)(rand() % 64), MMTK_ALLOC_DEFAULT);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-        tv_set(t, tv_root(t, prev), 0, n);
-        tv_set_root(t, prev, n);
-    }
-    tv_set(t, tv_root(t, prev), 0, tv_root(t, ring));
-    long rounds = tv_scaled(200);
-    for (long r = 0; r < rounds; r++) {
-        /* garbage trees, and a chord from a random ring node */
-        tv_obj *g = tv_tree(t, 6, MMTK_ALLOC_DEFAULT);
-        CU_ASSERT_PTR_NOT_NULL(g);
-        tv_obj *n = tv_root(t, ring);
-        for (int k = rand() % 500; k > 0; k--)
-            n = n->refs[0];
-        tv_set(t, n, 1, tv_root(t, ring));
-    }
-    CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, keep), 10), 2047);
-    tv_obj *n = tv_root(t, ring);
-    int count = 0;
-    do {
-        CU_ASSERT_FATAL(tv_check(n));
-        n = n->refs[0];
-        count++;
-    } while (n != tv_root(t, ring) && count < 1000);
-    CU_ASSERT_EQUAL(count, 500);
-    mmtk_stats st;
-    CU_ASSERT_EQUAL(mmtk_get_stats(vm.heap, &st), 0);
-    /* stress_factor=64K: one collection per 64 KiB allocated */
-    CU_ASSERT(st.collections >= 1 && st.collections + 1 >= st.bytes_allocated / (64 * 1024));
-    CU_ASSERT(vm.gc_started == st.collections && vm.gc_finished == st.collections);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
     tv_heap_free(&vm);
 }
 
@@ -200,7 +142,7 @@ static void test_random_graph(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=16M", "stress_factor=128K", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     unsigned seed = tv_seed("random_graph");
     srand(seed);
@@ -217,7 +159,7 @@ static void test_random_graph(void)
         tv_obj *a = tv_root(t, base + (size_t)i), *b = tv_root(t, base + (size_t)j);
         if (op < 3 || !a) {
             uint32_t payload = rand() % 50 == 0 ? 20000u : (uint32_t)(rand() % 200);
-            int sem = is_collecting() || rand() % 8 ? sems[rand() % 6] : MMTK_ALLOC_IMMORTAL;
+            int sem = gc_info->collects || rand() % 8 ? sems[rand() % 6] : MMTK_ALLOC_IMMORTAL;
             tv_obj *o = tv_alloc(t, (uint32_t)(rand() % 5), payload, sem);
             if (!o) {
                 CU_FAIL("allocation failed");
@@ -243,7 +185,7 @@ static void test_random_graph(void)
             CU_ASSERT_EQUAL(check_reachable(&vm, t, &reached), 0);
         }
     }
-    if (is_collecting())
+    if (gc_info->collects)
         mmtk_handle_user_collection_request(vm.heap, NULL);
     long checked = 0, bad = check_reachable(&vm, t, &checked);
     for (int i = 0; i < SLOTS; i++) {
@@ -260,11 +202,11 @@ static void test_random_graph(void)
 
 static void test_moving_updates_roots_and_fields(void)
 {
-    if (!is_collecting())
+    if (!gc_info->collects)
         return;
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     tv_obj *a = tv_alloc(t, 2, 100, MMTK_ALLOC_DEFAULT);
     tv_obj *b = tv_alloc(t, 1, 50, MMTK_ALLOC_DEFAULT);
@@ -276,16 +218,14 @@ static void test_moving_updates_roots_and_fields(void)
     uint64_t ida = a->id, idb = b->id;
     mmtk_handle_user_collection_request(vm.heap, NULL);
     tv_obj *a2 = tv_root(t, ia), *b2 = vm.globals[0];
-    int moving = !strcmp(plan, "SemiSpace");
-    if (moving) {
-        CU_ASSERT_PTR_NOT_EQUAL(a2, a);
-        CU_ASSERT_PTR_NOT_EQUAL(b2, b);
-        CU_ASSERT(vm.copies >= 2);
+    int moved = (a2 != a) + (b2 != b);
+    if (gc_info->moves == TV_MOVES_ALWAYS) {
+        CU_ASSERT_EQUAL(moved, 2);
         CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, a));
-    } else {
-        CU_ASSERT_PTR_EQUAL(a2, a);
-        CU_ASSERT_EQUAL(vm.copies, 0);
-    }
+    } else if (gc_info->moves == TV_MOVES_NEVER) {
+        CU_ASSERT_EQUAL(moved, 0);
+    }   /* TV_MOVES_SOMETIMES: the plan chooses; what it did must be counted */
+    CU_ASSERT_EQUAL(vm.copies, (uint64_t)moved);
     CU_ASSERT(tv_check(a2) && tv_check(b2));
     CU_ASSERT_EQUAL(a2->id, ida);
     CU_ASSERT_EQUAL(b2->id, idb);
@@ -294,7 +234,7 @@ static void test_moving_updates_roots_and_fields(void)
     CU_ASSERT_PTR_EQUAL(b2->refs[0], a2);
     mmtk_stats st;
     mmtk_get_stats(vm.heap, &st);
-    CU_ASSERT_EQUAL(st.objects_copied, moving ? 2u : 0u);
+    CU_ASSERT_EQUAL(st.objects_copied, (uint64_t)moved);
     CU_ASSERT(st.live_bytes_after_last_gc >= a2->bytes + b2->bytes);
     /* a NON_MOVING object does not move even in a moving plan */
     tv_obj *nm = tv_alloc(t, 1, 8, MMTK_ALLOC_NON_MOVING);
@@ -312,7 +252,7 @@ static void test_large_objects(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=16M", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     tv_obj *big = tv_alloc(t, 4, 100000, MMTK_ALLOC_DEFAULT);
     CU_ASSERT_PTR_NOT_NULL_FATAL(big);
@@ -325,7 +265,7 @@ static void test_large_objects(void)
     for (int i = 0; i < 20; i++)
         CU_ASSERT_PTR_NOT_NULL(tv_alloc(t, 0, 200000, MMTK_ALLOC_LOS));   /* garbage */
     CU_ASSERT(mmtk_used_bytes(vm.heap) >= before + 20 * 200000);
-    if (is_collecting()) {
+    if (gc_info->collects) {
         mmtk_handle_user_collection_request(vm.heap, NULL);
         CU_ASSERT_PTR_EQUAL(tv_root(t, ib), big);   /* never moved */
         CU_ASSERT(tv_check(big));
@@ -344,7 +284,7 @@ static void test_immortal_never_collected(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "stress_factor=32K", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     tv_obj *imm[50];
     for (int i = 0; i < 50; i++) {
@@ -359,7 +299,7 @@ static void test_immortal_never_collected(void)
     vm.globals[1] = imm[0];   /* immortal objects are not roots by themselves */
     for (long r = 0; r < tv_scaled(100); r++)
         tv_tree(t, 5, MMTK_ALLOC_DEFAULT);
-    if (is_collecting())
+    if (gc_info->collects)
         mmtk_handle_user_collection_request(vm.heap, NULL);
     for (int i = 0; i < 50; i++) {
         CU_ASSERT(mmtk_is_mmtk_object(vm.heap, imm[i]));
@@ -375,9 +315,9 @@ static void test_pinning_and_conservative_roots(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
-    int moving = !strcmp(plan, "SemiSpace");
+    int moving = gc_info->moves != TV_MOVES_NEVER;
     /* explicitly pinned */
     tv_obj *a = tv_alloc(t, 1, 40, MMTK_ALLOC_DEFAULT);
     tv_set(t, a, 0, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
@@ -398,7 +338,7 @@ static void test_pinning_and_conservative_roots(void)
     tv_set(t, big, 0, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
     vm.cons[3] = (char *)big + 12345;
     vm.conservative_words = 4;
-    if (is_collecting()) {
+    if (gc_info->collects) {
         for (int i = 0; i < 3; i++) {
             tv_tree(t, 6, MMTK_ALLOC_DEFAULT);
             mmtk_handle_user_collection_request(vm.heap, NULL);
@@ -417,7 +357,10 @@ static void test_pinning_and_conservative_roots(void)
         mmtk_handle_user_collection_request(vm.heap, NULL);
         mmtk_handle_user_collection_request(vm.heap, NULL);
         tv_obj *a2 = tv_root(t, ia);
-        CU_ASSERT(moving ? a2 != a : a2 == a);
+        if (gc_info->moves == TV_MOVES_ALWAYS)
+            CU_ASSERT_PTR_NOT_EQUAL(a2, a);
+        if (!moving)
+            CU_ASSERT_PTR_EQUAL(a2, a);
         CU_ASSERT(tv_check(a2) && tv_check(a2->refs[0]));
         CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, b));
         CU_ASSERT(!mmtk_is_mmtk_object(vm.heap, big));
@@ -430,12 +373,12 @@ static void test_pinning_and_conservative_roots(void)
 
 static void test_dynamic_heap_size(void)
 {
-    if (!is_collecting())
+    if (!gc_info->collects)
         return;
     tv_vm vm = { .heap = NULL };
     pthread_mutex_init(&vm.lock, NULL);
     mmtk_builder *b = mmtk_builder_new();
-    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "plan", plan), 0);
+    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "plan", gc_plan), 0);
     CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "gc_trigger", "DynamicHeapSize"), 0);
     CU_ASSERT_EQUAL(mmtk_builder_set_heap_size(b, 1 << 20, 16 << 20), 0);
     mmtk_vm_binding binding = tv_binding(1);
@@ -476,18 +419,30 @@ static void fill_until_null(tv_thread *t, size_t *first, long *count)
     }
 }
 
+/* Known bugs, excluded from the refill of a fragmented full heap (there
+ * they drop every survivor, as before): Immix and StickyImmix place medium
+ * objects (over a line) only in clean blocks, and a full heap whose blocks
+ * each keep a survivor has none and is not defragmented for them (about a
+ * fifth of the room comes back); GenImmix's nursery needs free chunks,
+ * which a fragmented mature Immix space never gives back (nothing comes
+ * back, whatever the object size). */
+static int fragmented_refill_broken(void)
+{
+    return !strcmp(gc_plan, "Immix") || !strcmp(gc_plan, "StickyImmix") || !strcmp(gc_plan, "GenImmix");
+}
+
 static void out_of_memory(int with_callback)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=2M", NULL };
     mmtk *heap;
     if (with_callback) {
-        heap = tv_heap_new(&vm, NULL, plan, opts);
+        heap = tv_heap_new(&vm, NULL, gc_plan, opts);
     } else {
         memset(&vm, 0, sizeof vm);
         pthread_mutex_init(&vm.lock, NULL);
         mmtk_builder *b = mmtk_builder_new();
-        mmtk_builder_set_option(b, "plan", plan);
+        mmtk_builder_set_option(b, "plan", gc_plan);
         mmtk_builder_set_option(b, "heap_size", "2M");
         mmtk_vm_binding binding = tv_binding(0);
         heap = vm.heap = mmtk_init(b, &binding, &vm);
@@ -512,15 +467,26 @@ static void out_of_memory(int with_callback)
     CU_ASSERT(cs.used_size <= 2 * 1024 * 1024 + 2 * 1024 * 1024 / 16 + 256 * 1024);
     /* LOS too */
     CU_ASSERT_PTR_NULL(tv_alloc(t, 0, 1 << 20, MMTK_ALLOC_LOS));
-    /* drop everything: usable again */
-    tv_pop(t, (size_t)n);
-    if (is_collecting()) {
+    /* drop all but every tenth: the room is usable again (a copying plan
+     * evacuates the survivors, a compacting one slides them, the others
+     * reuse the holes between them), and the survivors stay intact */
+    for (long i = 0; i < n; i++)
+        if (i % 10 || fragmented_refill_broken())
+            tv_set_root(t, first + (size_t)i, NULL);
+    if (gc_info->collects) {
+        size_t again_first;
         long again;
-        fill_until_null(t, &first, &again);
+        fill_until_null(t, &again_first, &again);
+        if (getenv("TV_VERBOSE"))
+            printf("(%ld objects, %ld after dropping) ", n, again);
         CU_ASSERT(again > n / 2);
+        for (long i = 0; i < n && !fragmented_refill_broken(); i += 10)
+            CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
         tv_pop(t, (size_t)again);
         CU_ASSERT_PTR_NOT_NULL(tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT));
     }
+    if (!gc_info->collects)
+        CU_ASSERT_PTR_NULL(tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT));   /* NoGC frees nothing */
     tv_heap_free(&vm);
 }
 
@@ -543,15 +509,18 @@ static void test_destroy_returns_every_byte(void)
     for (int round = 0; round < 3; round++) {
         tv_vm vm = { .heap = NULL };
         const char *opts[] = { "heap_size=8M", "stress_factor=256K", NULL };
-        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, plan, opts));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, gc_plan, opts));
         tv_thread *t = tv_thread_new(&vm);
-        tv_push(t, tv_tree(t, 8, MMTK_ALLOC_DEFAULT));
+        tv_push(t, tv_tree(t, 9, MMTK_ALLOC_DEFAULT));
+        for (int i = 0; i < 200; i++)
+            tv_tree(t, 4, MMTK_ALLOC_DEFAULT);   /* garbage: 1.2 MB */
         tv_push(t, tv_alloc(t, 0, 100000, MMTK_ALLOC_LOS));
         tv_push(t, tv_alloc(t, 0, 100, MMTK_ALLOC_IMMORTAL));
         tv_push(t, tv_alloc(t, 0, 100, MMTK_ALLOC_NON_MOVING));
-        if (is_collecting())
+        if (gc_info->collects)
             mmtk_handle_user_collection_request(vm.heap, NULL);
         CU_ASSERT(vmma_get_free_size(ctx) < free0);
+        CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, 0), 9), 1023);
         CU_ASSERT_PTR_EQUAL(vmma_get_owner(ctx, tv_root(t, 0)), mmtk_get_vmma_client(vm.heap));
         tv_heap_free(&vm);
         CU_ASSERT_EQUAL(vmma_get_free_size(ctx), free0);
@@ -561,17 +530,16 @@ static void test_destroy_returns_every_byte(void)
 
 int main(void)
 {
-    static const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace" };
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
-    for (int i = 0; i < 3; i++) {
-        CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
-        /* CUnit has no suite argument: the suite's name picks the plan */
+    for (int i = 0; i < tv_nplans; i++) {
+        CU_pSuite s = CU_add_suite(tv_plans[i].name, NULL, NULL);   /* the name picks the plan */
         CU_add_test(s, "every semantics", test_every_semantics);
         CU_add_test(s, "inline fast paths", test_inline_fast_paths);
-        CU_add_test(s, "trees and cycles under stress+verify", test_trees_and_cycles_under_stress);
+        CU_add_test(s, "trees, cycles, arrays, large under stress+verify", gc_test_trees_cycles_arrays);
         CU_add_test(s, "random graph under stress+verify", test_random_graph);
-        CU_add_test(s, "moving updates roots and fields", test_moving_updates_roots_and_fields);
+        CU_add_test(s, "random graph through the barrier", gc_test_random_graph);
+        CU_add_test(s, "collections update roots and fields", test_moving_updates_roots_and_fields);
         CU_add_test(s, "large objects", test_large_objects);
         CU_add_test(s, "immortal never collected", test_immortal_never_collected);
         CU_add_test(s, "pinning and conservative roots", test_pinning_and_conservative_roots);
@@ -580,16 +548,5 @@ int main(void)
         CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
         CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);
     }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    /* run suite by suite so `plan` names the suite's plan */
-    CU_pTestRegistry reg = CU_get_registry();
-    unsigned failures = 0;
-    CU_pSuite s = reg->pSuite;
-    for (int i = 0; s; s = s->pNext, i++) {
-        plan = plans[i];
-        CU_basic_run_suite(s);
-        failures += CU_get_number_of_failures();
-    }
-    CU_cleanup_registry();
-    return failures ? 1 : 0;
+    return gc_run_suites();
 }

@@ -2,19 +2,13 @@
  * test_mmtk_threads.c — several mutator threads on one heap with the
  * library's default stop-the-world: threads allocating (stopped inside
  * mmtk_alloc), a thread polling mmtk_safepoint, a thread in a native region,
- * threads binding and unbinding while others collect. Every plan; run it
- * under ThreadSanitizer too.
+ * threads binding and unbinding while others collect, two mutators keeping
+ * lists with two GC workers. Every plan of tv_plans; run it under
+ * ThreadSanitizer too.
  */
-#include <CUnit/Basic.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "testvm.h"
-
-static const char *plan;
+#include "gen_common.h"
 
 typedef struct worker_arg {
     tv_vm *vm;
@@ -67,13 +61,13 @@ static mmtk *new_heap(tv_vm *vm, const char *stress)
     char sf[64];
     snprintf(sf, sizeof sf, "stress_factor=%s", stress);
     const char *opts[] = { "heap_size=16M", sf, "verify=true", "threads=2", NULL };
-    return tv_heap_new(vm, NULL, plan, opts);
+    return tv_heap_new(vm, NULL, gc_plan, opts);
 }
 
 static void test_two_allocating_threads(void)
 {
     tv_vm vm = { .heap = NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, strcmp(plan, "NoGC") ? "64K" : "0"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, gc_info->collects ? "64K" : "0"));
     worker_arg a[2];
     pthread_t th[2];
     for (int i = 0; i < 2; i++) {
@@ -89,7 +83,7 @@ static void test_two_allocating_threads(void)
         CU_ASSERT_EQUAL(a[i].ok, (a[i].rounds + 15) / 16 + 1);
     mmtk_stats st;
     mmtk_get_stats(vm.heap, &st);
-    if (strcmp(plan, "NoGC"))
+    if (gc_info->collects)
         CU_ASSERT(st.collections >= 1 && st.collections + 2 >= st.bytes_allocated / (64 * 1024));
     if (getenv("TV_VERBOSE"))
         printf("collections %llu bytes %llu\n", (unsigned long long)st.collections, (unsigned long long)st.bytes_allocated);
@@ -100,7 +94,7 @@ static void test_two_allocating_threads(void)
 
 static void test_safepoint_and_native(void)
 {
-    if (!strcmp(plan, "NoGC"))
+    if (!gc_info->collects)
         return;
     tv_vm vm = { .heap = NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, "0"));
@@ -153,7 +147,7 @@ static void *binding_thread(void *p)
 static void test_bind_while_collecting(void)
 {
     tv_vm vm = { .heap = NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, strcmp(plan, "NoGC") ? "128K" : "0"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(new_heap(&vm, gc_info->collects ? "128K" : "0"));
     worker_arg b = { .vm = &vm, .rounds = tv_scaled(200) };
     worker_arg a = { .vm = &vm, .rounds = tv_scaled(200), .depth = 6 };
     pthread_t bt, at;
@@ -168,23 +162,14 @@ static void test_bind_while_collecting(void)
 
 int main(void)
 {
-    static const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace" };
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
-    for (int i = 0; i < 3; i++) {
-        CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
+    for (int i = 0; i < tv_nplans; i++) {
+        CU_pSuite s = CU_add_suite(tv_plans[i].name, NULL, NULL);   /* the name picks the plan */
         CU_add_test(s, "two allocating threads", test_two_allocating_threads);
         CU_add_test(s, "safepoint poller and native region", test_safepoint_and_native);
         CU_add_test(s, "binding mutators while collecting", test_bind_while_collecting);
+        CU_add_test(s, "two mutators keeping lists, two workers", gc_test_threads);
     }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    unsigned failures = 0;
-    CU_pSuite s = CU_get_registry()->pSuite;
-    for (int i = 0; s; s = s->pNext, i++) {
-        plan = plans[i];
-        CU_basic_run_suite(s);
-        failures += CU_get_number_of_failures();
-    }
-    CU_cleanup_registry();
-    return failures ? 1 : 0;
+    return gc_run_suites();
 }

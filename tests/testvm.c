@@ -311,6 +311,26 @@ long tv_tree_check(const tv_obj *o, int depth)
     return l + r + 1;
 }
 
+const tv_plan_info tv_plans[] = {
+    { "NoGC",        0, TV_MOVES_NEVER,     0 },
+    { "MarkSweep",   1, TV_MOVES_NEVER,     0 },
+    { "SemiSpace",   1, TV_MOVES_ALWAYS,    0 },
+    { "Immix",       1, TV_MOVES_SOMETIMES, 0 },
+    { "GenCopy",     1, TV_MOVES_ALWAYS,    1 },
+    { "GenImmix",    1, TV_MOVES_ALWAYS,    1 },   /* young objects are copied out of the nursery */
+    { "StickyImmix", 1, TV_MOVES_SOMETIMES, 1 },   /* promotes in place, defragments */
+    { "MarkCompact", 1, TV_MOVES_SOMETIMES, 0 },
+};
+const int tv_nplans = (int)(sizeof tv_plans / sizeof tv_plans[0]);
+
+const tv_plan_info *tv_plan(const char *name)
+{
+    for (int i = 0; name && i < tv_nplans; i++)
+        if (!strcmp(tv_plans[i].name, name))
+            return &tv_plans[i];
+    return NULL;
+}
+
 long tv_scaled(long n)
 {
     const char *s = getenv("VMMA_TEST_SCALE");

@@ -75,6 +75,25 @@ tv_obj *tv_tree(tv_thread *t, int depth, int semantics);
 /* Nodes of a tree checked for shape and integrity, -1 when broken. */
 long tv_tree_check(const tv_obj *root, int depth);
 
+/* The plans libmmtk names (mmtk(3), option "plan"), in one place for every
+ * suite that runs on all of them, with the properties mmtk(3) documents and
+ * the tests' expectations depend on. */
+enum tv_moves {
+    TV_MOVES_NEVER,      /* default space never moves: objects pinned by nature */
+    TV_MOVES_SOMETIMES,  /* defragmenting or compacting: moves what it chooses */
+    TV_MOVES_ALWAYS      /* copying: a full collection copies every live unpinned default object */
+};
+typedef struct tv_plan_info {
+    const char *name;
+    int collects;        /* 0 for NoGC */
+    int moves;           /* enum tv_moves */
+    int generational;    /* nursery collections, an object-remembering barrier */
+} tv_plan_info;
+extern const tv_plan_info tv_plans[];
+extern const int tv_nplans;
+/* The entry of tv_plans named `name`, NULL when there is none. */
+const tv_plan_info *tv_plan(const char *name);
+
 /* Loop counts divided by VMMA_TEST_SCALE (>= 1). */
 long tv_scaled(long n);
 /* The seed for random tests: TV_SEED from the environment or time; printed. */
