@@ -1,10 +1,9 @@
 /*
- * test_mmtk_immix.c — the Immix plan: the shared workloads (trees, cycles,
- * arrays, large and medium objects under stress + verify; a seeded random
- * graph; two mutator threads with two GC workers; pinned objects under
- * defragmentation) and what is Immix's own: holes of recyclable blocks are
- * reused before the heap grows, medium objects take the overflow path,
- * objects from IMMIX_MAX_OBJECT_BYTES on go to the LOS.
+ * test_mmtk_immix.c — what is the Immix plan's own: pinned objects under
+ * defragmentation (gen_common.c), holes of recyclable blocks are reused
+ * before the heap grows, medium objects take the overflow path, objects
+ * from IMMIX_MAX_OBJECT_BYTES on go to the LOS. What every plan does is in
+ * test_mmtk_plans.c and test_mmtk_threads.c.
  */
 #include "gen_common.h"
 
@@ -89,9 +88,6 @@ int main(void)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     CU_pSuite s = CU_add_suite("Immix", NULL, NULL);
-    CU_add_test(s, "trees, cycles, arrays, large under stress+verify", gc_test_trees_cycles_arrays);
-    CU_add_test(s, "random graph through the barrier", gc_test_random_graph);
-    CU_add_test(s, "two mutators, two workers", gc_test_threads);
     CU_add_test(s, "pinned objects never move under defragmentation", gc_test_pinned_never_move);
     CU_add_test(s, "holes of recyclable blocks are reused", test_holes_are_recycled);
     CU_add_test(s, "medium objects and the LOS threshold", test_medium_and_large);

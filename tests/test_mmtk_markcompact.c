@@ -4,15 +4,11 @@
  * that really slide (used bytes drop, roots, fields, weak slots and
  * finalizer entries follow, post_copy is called), a fragmented heap that a
  * compaction turns into room for a large object, pinned, aligned and
- * conservatively referenced objects that stay put, out of memory, and
- * destroy giving every byte back.
+ * conservatively referenced objects that stay put, random graphs against a
+ * model. What every plan does (out of memory, destroy, several mutator
+ * threads, the shared workloads) is in test_mmtk_plans.c and
+ * test_mmtk_threads.c.
  */
-#include <CUnit/Basic.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "testvm.h"
 #include "gen_common.h"
 
 #define PLAN "MarkCompact"
@@ -23,23 +19,6 @@ static void collect(tv_vm *vm)
     mmtk_handle_user_collection_request(vm->heap, NULL);
 }
 
-static tv_thread *start(tv_vm *vm, const char *const *opts)
-{
-    mmtk *h = tv_heap_new(vm, NULL, PLAN, opts);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-    CU_ASSERT_STRING_EQUAL(mmtk_plan_name(h), PLAN);
-    tv_thread *t = tv_thread_new(vm);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    return t;
-}
-
-static void finish(tv_vm *vm)
-{
-    CU_ASSERT_EQUAL(vm->bad_scans, 0);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm->heap), 0);
-    tv_heap_free(vm);
-}
-
 /* ---------------------------------------------------------------- */
 /* Graphs under stress                                               */
 
@@ -47,7 +26,7 @@ static void graphs_under_stress(const char *threads)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=16M", "stress_factor=96K", "verify=true", threads, NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     unsigned seed = tv_seed("markcompact graphs");
     srand(seed);
     size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
@@ -107,7 +86,7 @@ static void graphs_under_stress(const char *threads)
     CU_ASSERT(st.objects_copied > 0);   /* things did slide */
     CU_ASSERT_EQUAL(st.objects_copied, vm.copies);
     CU_ASSERT(vm.gc_started == st.collections && vm.gc_finished == st.collections);
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 static void test_graphs_one_worker(void)
@@ -129,7 +108,7 @@ static void compaction_moves_and_shrinks(int N, const char *threads)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=64M", "verify=true", threads, NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     enum { EVERY = 6 };
     size_t first = t->nroots;
     for (int i = 0; i < N; i++) {
@@ -207,7 +186,7 @@ static void compaction_moves_and_shrinks(int N, const char *threads)
         CU_ASSERT(tv_check(tv_root(t, first + (size_t)k * EVERY)));
     free(ids);
     free(old);
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 static void test_compaction_moves_and_shrinks(void)
@@ -227,7 +206,7 @@ static void test_weak_and_finalizers_follow(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     for (int i = 0; i < 2000; i++)
         tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);   /* garbage below */
     tv_obj *kept = tv_alloc(t, 0, 32, MMTK_ALLOC_DEFAULT);
@@ -266,7 +245,7 @@ static void test_weak_and_finalizers_follow(void)
     CU_ASSERT(f == fl || mmtk_is_mmtk_object(vm.heap, f));
     mmtk_remove_weak_slot(vm.heap, &weak_kept);
     mmtk_remove_weak_slot(vm.heap, &weak_dies);
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 /* ---------------------------------------------------------------- */
@@ -316,7 +295,7 @@ static void test_pinned_stay_put(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     for (int i = 0; i < 1500; i++)
         tv_alloc(t, 0, 100, MMTK_ALLOC_DEFAULT);   /* garbage before */
     tv_obj *p = tv_alloc(t, 1, 40, MMTK_ALLOC_DEFAULT);
@@ -352,7 +331,7 @@ static void test_pinned_stay_put(void)
     CU_ASSERT(tv_check(p2));
     CU_ASSERT_PTR_EQUAL(((tv_obj *)tv_root(t, il))->refs[0], p2);
     CU_ASSERT(!mmtk_is_pinned(vm.heap, p2));
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 /* A pinned object at the very start of a chunk that later receives other
@@ -361,7 +340,7 @@ static void test_pinned_at_chunk_start(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", "threads=1", NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     tv_obj *p = tv_alloc(t, 0, 1000, MMTK_ALLOC_DEFAULT);   /* first object of the first chunk */
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
     CU_ASSERT_EQUAL(((uintptr_t)p & (CHUNK - 1)), 16 * 1024);
@@ -390,14 +369,14 @@ static void test_pinned_at_chunk_start(void)
     mmtk_stats st;
     mmtk_get_stats(vm.heap, &st);
     CU_ASSERT(st.objects_copied > 0);
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 static void test_aligned_objects_keep_alignment(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     enum { N = 200 };
     size_t first = t->nroots;
     for (int i = 0; i < N; i++) {
@@ -423,14 +402,14 @@ static void test_aligned_objects_keep_alignment(void)
         CU_ASSERT((((uintptr_t)o + (uintptr_t)off) & (align - 1)) == 0);
         CU_ASSERT(o->tag == TV_TAG && o->bytes == 48 && o->id == 1000000u + (unsigned)i);
     }
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 static void test_conservative_roots_keep_in_place(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "verify=true", NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     for (int i = 0; i < 2000; i++)
         tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);
     tv_obj *c = tv_alloc(t, 1, 64, MMTK_ALLOC_DEFAULT);   /* only an interior word keeps it */
@@ -450,7 +429,7 @@ static void test_conservative_roots_keep_in_place(void)
     /* its child was referenced precisely: it may move, and c follows it */
     CU_ASSERT(mmtk_is_mmtk_object(vm.heap, c->refs[0]));
     vm.conservative_words = 0;
-    finish(&vm);
+    gc_finish(&vm);
 }
 
 /* ---------------------------------------------------------------- */
@@ -560,7 +539,7 @@ static void test_random_graphs_against_model(void)
 {
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=24M", "stress_factor=256K", "verify=true", "threads=2", NULL };
-    tv_thread *t = start(&vm, opts);
+    tv_thread *t = gc_setup(&vm, opts);
     unsigned seed = tv_seed("markcompact random graphs");
     srand(seed);
     rg_state st = { .t = t };
@@ -593,156 +572,7 @@ static void test_random_graphs_against_model(void)
     CU_ASSERT(ms.objects_copied > 0);
     free(st.model);
     free(st.seen);
-    finish(&vm);
-}
-
-/* ---------------------------------------------------------------- */
-/* Several mutator threads                                            */
-
-typedef struct mt_arg {
-    tv_vm *vm;
-    long rounds;
-    long ok;
-} mt_arg;
-
-static void *mt_thread(void *p)
-{
-    mt_arg *a = p;
-    tv_thread *t = tv_thread_new(a->vm);
-    if (!t)
-        return NULL;
-    size_t keep = tv_push(t, tv_tree(t, 8, MMTK_ALLOC_DEFAULT));
-    size_t list = tv_push(t, NULL);
-    for (long r = 0; r < a->rounds; r++) {
-        tv_tree(t, 4, MMTK_ALLOC_DEFAULT);   /* garbage */
-        tv_obj *n = tv_alloc(t, 1, (uint32_t)(r % 96), MMTK_ALLOC_DEFAULT);
-        if (!n)
-            break;
-        tv_set(t, n, 0, tv_root(t, list));   /* a growing list of survivors */
-        tv_set_root(t, list, n);
-        mmtk_safepoint(t->m);
-    }
-    long len = 0;
-    for (tv_obj *n = tv_root(t, list); n && tv_check(n); n = n->refs[0])
-        len++;
-    if (len == a->rounds && tv_tree_check(tv_root(t, keep), 8) == 511)
-        a->ok = 1;
-    tv_thread_free(t);
-    return NULL;
-}
-
-static void test_mutator_threads(void)
-{
-    tv_vm vm = { .heap = NULL };
-    const char *opts[] = { "heap_size=16M", "stress_factor=256K", "threads=2", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, PLAN, opts));
-    enum { NT = 3 };
-    pthread_t th[NT];
-    mt_arg a[NT];
-    for (int i = 0; i < NT; i++) {
-        a[i] = (mt_arg){ .vm = &vm, .rounds = tv_scaled(1500) };
-        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, mt_thread, &a[i]), 0);
-    }
-    for (int i = 0; i < NT; i++) {
-        pthread_join(th[i], NULL);
-        CU_ASSERT_EQUAL(a[i].ok, 1);
-    }
-    mmtk_stats st;
-    mmtk_get_stats(vm.heap, &st);
-    CU_ASSERT(st.collections >= 1);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
-}
-
-/* ---------------------------------------------------------------- */
-/* Limits                                                             */
-
-static void out_of_memory(int with_callback)
-{
-    tv_vm vm = { .heap = NULL };
-    mmtk *heap;
-    if (with_callback) {
-        const char *opts[] = { "heap_size=2M", NULL };
-        heap = tv_heap_new(&vm, NULL, PLAN, opts);
-    } else {
-        memset(&vm, 0, sizeof vm);
-        pthread_mutex_init(&vm.lock, NULL);
-        mmtk_builder *b = mmtk_builder_new();
-        mmtk_builder_set_option(b, "plan", PLAN);
-        mmtk_builder_set_option(b, "heap_size", "2M");
-        mmtk_vm_binding binding = tv_binding(0);
-        heap = vm.heap = mmtk_init(b, &binding, &vm);
-        mmtk_builder_free(b);
-        mmtk_initialize_collection(heap, NULL);
-    }
-    CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
-    tv_thread *t = tv_thread_new(&vm);
-    size_t first = t->nroots;
-    long n = 0;
-    tv_obj *o;
-    errno = 0;
-    while ((o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL) {
-        tv_push(t, o);
-        n++;
-    }
-    CU_ASSERT_EQUAL(errno, ENOMEM);
-    CU_ASSERT(n > 1000);   /* compaction leaves little waste: ~1.8 MB of 1040-byte objects */
-    CU_ASSERT(n * 1040 <= 2 * 1024 * 1024);
-    CU_ASSERT_EQUAL(vm.oom_calls, with_callback ? 1u : 0u);
-    for (long i = 0; i < n; i += 97)
-        CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
-    vmma_stats cs;
-    CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(heap), &cs), 0);
-    CU_ASSERT(cs.used_size <= 2 * 1024 * 1024 + 2 * 1024 * 1024 / 16 + 256 * 1024);
-    CU_ASSERT_PTR_NULL(tv_alloc(t, 0, 1 << 20, MMTK_ALLOC_LOS));
-    /* drop all but every tenth: compaction makes the heap usable again */
-    for (long i = 0; i < n; i++)
-        if (i % 10)
-            tv_set_root(t, first + (size_t)i, NULL);
-    long again = 0;
-    while (tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT) != NULL && again < 10 * n)
-        again++;
-    CU_ASSERT(again > n / 2);
-    for (long i = 0; i < n; i += 10)
-        CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
-    tv_heap_free(&vm);
-}
-
-static void test_oom_callback(void)
-{
-    out_of_memory(1);
-}
-
-static void test_oom_enomem(void)
-{
-    out_of_memory(0);
-}
-
-static void test_destroy_returns_every_byte(void)
-{
-    vmma_context *ctx;
-    vmma_config cfg = { 0, 0, VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_LIMITS };
-    CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, (size_t)64 << 20, &cfg), 0);
-    size_t free0 = vmma_get_free_size(ctx);
-    for (int round = 0; round < 3; round++) {
-        tv_vm vm = { .heap = NULL };
-        const char *opts[] = { "heap_size=8M", "stress_factor=256K", NULL };
-        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, PLAN, opts));
-        tv_thread *t = tv_thread_new(&vm);
-        tv_push(t, tv_tree(t, 9, MMTK_ALLOC_DEFAULT));
-        for (int i = 0; i < 200; i++)
-            tv_tree(t, 4, MMTK_ALLOC_DEFAULT);
-        tv_push(t, tv_alloc(t, 0, 100000, MMTK_ALLOC_LOS));
-        tv_push(t, tv_alloc(t, 0, 100, MMTK_ALLOC_IMMORTAL));
-        tv_push(t, tv_alloc(t, 0, 100, MMTK_ALLOC_NON_MOVING));
-        collect(&vm);
-        CU_ASSERT(vmma_get_free_size(ctx) < free0);
-        CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, 0), 9), 1023);
-        CU_ASSERT_PTR_EQUAL(vmma_get_owner(ctx, tv_root(t, 0)), mmtk_get_vmma_client(vm.heap));
-        tv_heap_free(&vm);
-        CU_ASSERT_EQUAL(vmma_get_free_size(ctx), free0);
-    }
-    vmma_destroy_context(ctx);
+    gc_finish(&vm);
 }
 
 int main(void)
@@ -761,15 +591,5 @@ int main(void)
     CU_add_test(s, "aligned objects keep their alignment", test_aligned_objects_keep_alignment);
     CU_add_test(s, "conservative roots keep objects in place", test_conservative_roots_keep_in_place);
     CU_add_test(s, "random graphs against a model (seeded)", test_random_graphs_against_model);
-    CU_add_test(s, "several mutator threads", test_mutator_threads);
-    CU_add_test(s, "out of memory: callback", test_oom_callback);
-    CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
-    CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);
-    /* the workloads the Immix and generational suites run (gen_common.h);
-     * not its pinning test: it expects holes to survive a collection,
-     * which compaction never leaves (pins are tested above) */
-    CU_add_test(s, "shared: trees, cycles, arrays, large", gc_test_trees_cycles_arrays);
-    CU_add_test(s, "shared: random graph", gc_test_random_graph);
-    CU_add_test(s, "shared: two mutators, two workers", gc_test_threads);
-    return gc_run_suites();   /* the suite's name, PLAN, is the plan they run */
+    return gc_run_suites();   /* the suite's name, PLAN, is the plan gc_setup makes */
 }
