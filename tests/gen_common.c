@@ -18,6 +18,33 @@ tv_thread *gc_setup(tv_vm *vm, const char *const *opts)
     return t;
 }
 
+size_t gc_ring(tv_thread *t, int n)
+{
+    size_t ring = tv_push(t, tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT));
+    size_t prev = tv_push(t, tv_root(t, ring));
+    for (int i = 1; i < n; i++) {
+        tv_obj *o = tv_alloc(t, 2, (uint32_t)(rand() % 64), MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        tv_set(t, tv_root(t, prev), 0, o);
+        tv_set_root(t, prev, o);
+    }
+    tv_set(t, tv_root(t, prev), 0, tv_root(t, ring));
+    tv_pop(t, 1);
+    return ring;
+}
+
+/* A stress_factor workload ends: at least one collection per two stress
+ * periods allocated (nursery collections may come sooner), then gc_finish. */
+static void gc_finish_stress(tv_vm *vm, uint64_t stress_bytes)
+{
+    mmtk_stats st;
+    CU_ASSERT_EQUAL(mmtk_get_stats(vm->heap, &st), 0);
+    printf("(%llu collections, %llu full) ", (unsigned long long)st.collections,
+           (unsigned long long)st.full_collections);
+    CU_ASSERT(st.collections >= 1 + st.bytes_allocated / (2 * stress_bytes));
+    gc_finish(vm);
+}
+
 void gc_finish(tv_vm *vm)
 {
     CU_ASSERT_EQUAL(vm->bad_scans, 0);
@@ -59,16 +86,7 @@ void gc_test_trees_cycles_arrays(void)
     unsigned seed = tv_seed("trees_cycles_arrays");
     srand(seed);
     size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
-    /* a ring of 300 nodes */
-    size_t ring = tv_push(t, tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT));
-    size_t prev = tv_push(t, tv_root(t, ring));
-    for (int i = 1; i < 300; i++) {
-        tv_obj *n = tv_alloc(t, 2, (uint32_t)(rand() % 64), MMTK_ALLOC_DEFAULT);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-        tv_set(t, tv_root(t, prev), 0, n);
-        tv_set_root(t, prev, n);
-    }
-    tv_set(t, tv_root(t, prev), 0, tv_root(t, ring));
+    size_t ring = gc_ring(t, 300);
     /* an array of references (a medium object) and one in the LOS */
     enum { NARR = 500, NLARGE = 3000 };
     size_t arr = tv_push(t, tv_alloc(t, NARR, 0, MMTK_ALLOC_DEFAULT));
@@ -109,14 +127,7 @@ void gc_test_trees_cycles_arrays(void)
         bad += !tv_check(m);
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT_EQUAL(meds, (rounds + 3) / 4);
-    mmtk_stats st;
-    CU_ASSERT_EQUAL(mmtk_get_stats(vm.heap, &st), 0);
-    printf("(%llu collections, %llu full) ", (unsigned long long)st.collections,
-           (unsigned long long)st.full_collections);
-    CU_ASSERT(st.collections >= 1 + st.bytes_allocated / (2 * 64 * 1024));
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
+    gc_finish_stress(&vm, 64 * 1024);
 }
 
 /* ---------------------------------------------------------------- */
@@ -225,14 +236,7 @@ void gc_test_random_graph(void)
     long reached = 0;
     CU_ASSERT_EQUAL(graph_check(tv_root(t, table), &reached), 0);
     CU_ASSERT(reached > TABLE / 4);
-    mmtk_stats st;
-    mmtk_get_stats(vm.heap, &st);
-    printf("(%llu collections, %llu full) ", (unsigned long long)st.collections,
-           (unsigned long long)st.full_collections);
-    CU_ASSERT(st.collections >= 1 + st.bytes_allocated / (2 * 128 * 1024));
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
+    gc_finish_stress(&vm, 128 * 1024);
 }
 
 /* ---------------------------------------------------------------- */
@@ -372,6 +376,18 @@ static int gc_plan_available(const char *plan)
     }
     pthread_mutex_destroy(&vm.lock);
     return errno != ENOTSUP;   /* other failures show in the tests */
+}
+
+int gc_main(const char *const *plans, const CU_TestInfo *tests)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    for (int i = 0; plans ? plans[i] != NULL : i < tv_nplans; i++) {
+        CU_pSuite s = CU_add_suite(plans ? plans[i] : tv_plans[i].name, NULL, NULL);
+        for (const CU_TestInfo *ti = tests; s && ti->pName; ti++)
+            CU_add_test(s, ti->pName, ti->pTestFunc);
+    }
+    return gc_run_suites();
 }
 
 int gc_run_suites(void)

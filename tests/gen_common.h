@@ -24,6 +24,9 @@ extern const tv_plan_info *gc_info;
 
 /* A heap of `plan` with options, one thread bound; CUnit-fatal on failure. */
 tv_thread *gc_setup(tv_vm *vm, const char *const *opts);
+/* A ring of n two-field objects (refs[0] is the next), its head in a new
+ * root slot whose index is returned. */
+size_t gc_ring(tv_thread *t, int n);
 /* Assert no bad scan and no verifier failure, then free the heap. */
 void gc_finish(tv_vm *vm);
 
@@ -33,6 +36,10 @@ void gc_test_random_graph(void);           /* seeded random mutation through the
 void gc_test_threads(void);                /* two mutators, threads=2 workers */
 void gc_test_pinned_never_move(void);      /* pinned objects stay through defragmentation */
 
+/* A test program's main: one suite of `tests` (CU_TEST_INFO_NULL-ended)
+ * per plan of `plans` (NULL-ended; NULL for every plan of tv_plans), run by
+ * gc_run_suites. Returns the exit status. */
+int gc_main(const char *const *plans, const CU_TestInfo *tests);
 /* Run suites registered with CU_add_suite whose names are plan names; a plan
  * this build refuses (mmtk_init: ENOTSUP) is skipped with a note. */
 int gc_run_suites(void);

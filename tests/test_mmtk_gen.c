@@ -235,18 +235,16 @@ static void test_weak_and_finalizers_in_nursery(void)
 
 int main(void)
 {
-    static const char *plans[] = { "GenCopy", "GenImmix", "StickyImmix" };
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    for (int i = 0; i < 3; i++) {
-        CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
-        CU_add_test(s, "old objects pointing to young ones after promotion", test_old_to_young_after_promotion);
-        CU_add_test(s, "a store without the barrier is caught by verify", test_missing_barrier_is_caught);
-        CU_add_test(s, "barrier with sources outside the heap", test_barrier_bad_sources);
-        CU_add_test(s, "remembered set stays bounded", test_remembered_set_is_bounded);
-        CU_add_test(s, "nursery size and full collections", test_nursery_size_and_full_collections);
-        CU_add_test(s, "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery);
-        CU_add_test(s, "pinned objects never move", gc_test_pinned_never_move);
-    }
-    return gc_run_suites();
+    static const char *const plans[] = { "GenCopy", "GenImmix", "StickyImmix", NULL };
+    static const CU_TestInfo tests[] = {
+        { "old objects pointing to young ones after promotion", test_old_to_young_after_promotion },
+        { "a store without the barrier is caught by verify", test_missing_barrier_is_caught },
+        { "barrier with sources outside the heap", test_barrier_bad_sources },
+        { "remembered set stays bounded", test_remembered_set_is_bounded },
+        { "nursery size and full collections", test_nursery_size_and_full_collections },
+        { "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery },
+        { "pinned objects never move", gc_test_pinned_never_move },
+        CU_TEST_INFO_NULL
+    };
+    return gc_main(plans, tests);
 }

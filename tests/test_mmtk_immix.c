@@ -85,11 +85,12 @@ static void test_medium_and_large(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("Immix", NULL, NULL);
-    CU_add_test(s, "pinned objects never move under defragmentation", gc_test_pinned_never_move);
-    CU_add_test(s, "holes of recyclable blocks are reused", test_holes_are_recycled);
-    CU_add_test(s, "medium objects and the LOS threshold", test_medium_and_large);
-    return gc_run_suites();
+    static const char *const plans[] = { "Immix", NULL };
+    static const CU_TestInfo tests[] = {
+        { "pinned objects never move under defragmentation", gc_test_pinned_never_move },
+        { "holes of recyclable blocks are reused", test_holes_are_recycled },
+        { "medium objects and the LOS threshold", test_medium_and_large },
+        CU_TEST_INFO_NULL
+    };
+    return gc_main(plans, tests);
 }

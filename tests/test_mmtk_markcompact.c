@@ -30,16 +30,7 @@ static void graphs_under_stress(const char *threads)
     unsigned seed = tv_seed("markcompact graphs");
     srand(seed);
     size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
-    /* a ring of 400 nodes with random chords */
-    size_t ring = tv_push(t, tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT));
-    size_t prev = tv_push(t, tv_root(t, ring));
-    for (int i = 1; i < 400; i++) {
-        tv_obj *n = tv_alloc(t, 2, (uint32_t)(rand() % 64), MMTK_ALLOC_DEFAULT);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-        tv_set(t, tv_root(t, prev), 0, n);
-        tv_set_root(t, prev, n);
-    }
-    tv_set(t, tv_root(t, prev), 0, tv_root(t, ring));
+    size_t ring = gc_ring(t, 400);   /* chords added below */
     /* an array of 300 references, refilled with fresh objects every round */
     size_t arr = tv_push(t, tv_alloc(t, 300, 0, MMTK_ALLOC_DEFAULT));
     /* a large object in the LOS and a non-moving one, both pointing into the space */
@@ -577,19 +568,20 @@ static void test_random_graphs_against_model(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite(PLAN, NULL, NULL);
-    CU_add_test(s, "graphs under stress+verify, 1 worker", test_graphs_one_worker);
-    CU_add_test(s, "graphs under stress+verify, 2 workers", test_graphs_two_workers);
-    CU_add_test(s, "compaction moves objects and shrinks the heap", test_compaction_moves_and_shrinks);
-    CU_add_test(s, "compaction in parallel groups (two workers)", test_compaction_in_parallel_groups);
-    CU_add_test(s, "weak slots and finalizers follow moves", test_weak_and_finalizers_follow);
-    CU_add_test(s, "fragmented heap compacts for a large object", test_fragmented_heap_compacts);
-    CU_add_test(s, "pinned objects stay put", test_pinned_stay_put);
-    CU_add_test(s, "pinned object at a chunk's start", test_pinned_at_chunk_start);
-    CU_add_test(s, "aligned objects keep their alignment", test_aligned_objects_keep_alignment);
-    CU_add_test(s, "conservative roots keep objects in place", test_conservative_roots_keep_in_place);
-    CU_add_test(s, "random graphs against a model (seeded)", test_random_graphs_against_model);
-    return gc_run_suites();   /* the suite's name, PLAN, is the plan gc_setup makes */
+    static const char *const plans[] = { PLAN, NULL };
+    static const CU_TestInfo tests[] = {
+        { "graphs under stress+verify, 1 worker", test_graphs_one_worker },
+        { "graphs under stress+verify, 2 workers", test_graphs_two_workers },
+        { "compaction moves objects and shrinks the heap", test_compaction_moves_and_shrinks },
+        { "compaction in parallel groups (two workers)", test_compaction_in_parallel_groups },
+        { "weak slots and finalizers follow moves", test_weak_and_finalizers_follow },
+        { "fragmented heap compacts for a large object", test_fragmented_heap_compacts },
+        { "pinned objects stay put", test_pinned_stay_put },
+        { "pinned object at a chunk's start", test_pinned_at_chunk_start },
+        { "aligned objects keep their alignment", test_aligned_objects_keep_alignment },
+        { "conservative roots keep objects in place", test_conservative_roots_keep_in_place },
+        { "random graphs against a model (seeded)", test_random_graphs_against_model },
+        CU_TEST_INFO_NULL
+    };
+    return gc_main(plans, tests);
 }

@@ -530,23 +530,21 @@ static void test_destroy_returns_every_byte(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    for (int i = 0; i < tv_nplans; i++) {
-        CU_pSuite s = CU_add_suite(tv_plans[i].name, NULL, NULL);   /* the name picks the plan */
-        CU_add_test(s, "every semantics", test_every_semantics);
-        CU_add_test(s, "inline fast paths", test_inline_fast_paths);
-        CU_add_test(s, "trees, cycles, arrays, large under stress+verify", gc_test_trees_cycles_arrays);
-        CU_add_test(s, "random graph under stress+verify", test_random_graph);
-        CU_add_test(s, "random graph through the barrier", gc_test_random_graph);
-        CU_add_test(s, "collections update roots and fields", test_moving_updates_roots_and_fields);
-        CU_add_test(s, "large objects", test_large_objects);
-        CU_add_test(s, "immortal never collected", test_immortal_never_collected);
-        CU_add_test(s, "pinning and conservative roots", test_pinning_and_conservative_roots);
-        CU_add_test(s, "DynamicHeapSize grows the heap", test_dynamic_heap_size);
-        CU_add_test(s, "out of memory: callback", test_oom_callback);
-        CU_add_test(s, "out of memory: NULL/ENOMEM", test_oom_enomem);
-        CU_add_test(s, "destroy returns every byte", test_destroy_returns_every_byte);
-    }
-    return gc_run_suites();
+    static const CU_TestInfo tests[] = {
+        { "every semantics", test_every_semantics },
+        { "inline fast paths", test_inline_fast_paths },
+        { "trees, cycles, arrays, large under stress+verify", gc_test_trees_cycles_arrays },
+        { "random graph under stress+verify", test_random_graph },
+        { "random graph through the barrier", gc_test_random_graph },
+        { "collections update roots and fields", test_moving_updates_roots_and_fields },
+        { "large objects", test_large_objects },
+        { "immortal never collected", test_immortal_never_collected },
+        { "pinning and conservative roots", test_pinning_and_conservative_roots },
+        { "DynamicHeapSize grows the heap", test_dynamic_heap_size },
+        { "out of memory: callback", test_oom_callback },
+        { "out of memory: NULL/ENOMEM", test_oom_enomem },
+        { "destroy returns every byte", test_destroy_returns_every_byte },
+        CU_TEST_INFO_NULL
+    };
+    return gc_main(NULL, tests);
 }

@@ -162,14 +162,12 @@ static void test_bind_while_collecting(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    for (int i = 0; i < tv_nplans; i++) {
-        CU_pSuite s = CU_add_suite(tv_plans[i].name, NULL, NULL);   /* the name picks the plan */
-        CU_add_test(s, "two allocating threads", test_two_allocating_threads);
-        CU_add_test(s, "safepoint poller and native region", test_safepoint_and_native);
-        CU_add_test(s, "binding mutators while collecting", test_bind_while_collecting);
-        CU_add_test(s, "two mutators keeping lists, two workers", gc_test_threads);
-    }
-    return gc_run_suites();
+    static const CU_TestInfo tests[] = {
+        { "two allocating threads", test_two_allocating_threads },
+        { "safepoint poller and native region", test_safepoint_and_native },
+        { "binding mutators while collecting", test_bind_while_collecting },
+        { "two mutators keeping lists, two workers", gc_test_threads },
+        CU_TEST_INFO_NULL
+    };
+    return gc_main(NULL, tests);
 }
