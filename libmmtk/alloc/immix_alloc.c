@@ -136,7 +136,47 @@ static int next_hole(immix_allocator *ia)
     }
 }
 
-/* A medium object that does not fit the current hole: a clean block. */
+static void set_overflow_window(immix_allocator *ia, uintptr_t start, uintptr_t end)
+{
+    take_for_mutator(ia, start, end);
+    copy_done(ia, ia->ov_start, ia->ov_cursor);
+    ia->ov_start = start;
+    ia->ov_cursor = start;
+    ia->ov_limit = end;
+}
+
+/* No clean block left: a mutator's medium object takes a hole of `need`
+ * bytes or more from the recyclable blocks (the blocks it looks at are its
+ * own until the next collection). Without this, a heap whose blocks each
+ * keep a survivor refused medium objects with most of its lines free. */
+static int overflow_hole(immix_allocator *ia, size_t need)
+{
+    if (ia->flags & (IMMIX_ALLOC_COPY | IMMIX_ALLOC_CLEAN_ONLY))
+        return 0;
+    uintptr_t blk;
+    while ((blk = take_block(ia, 1)) != 0) {
+        immix_meta *m = immix_meta_of((void *)blk);
+        size_t b = immix_block_index((void *)blk);
+        unsigned end = (unsigned)((b + 1) * IMMIX_LINES_PER_BLOCK), l = immix_block_first_line(b);
+        uintptr_t c = (uintptr_t)chunk_of((void *)blk);
+        while (l < end) {
+            while (l < end && m->line[l] != LINE_FREE)
+                l++;
+            unsigned h = l;
+            while (h < end && m->line[h] == LINE_FREE)
+                h++;
+            if (((size_t)(h - l) << IMMIX_LINE_LOG) >= need) {
+                set_overflow_window(ia, c + ((uintptr_t)l << IMMIX_LINE_LOG), c + ((uintptr_t)h << IMMIX_LINE_LOG));
+                return 1;
+            }
+            l = h;
+        }
+    }
+    return 0;
+}
+
+/* A medium object that does not fit the current hole: a clean block, or
+ * failing that a large enough hole of a recyclable one. */
 static void *overflow_alloc(immix_allocator *ia, size_t size, size_t align, ptrdiff_t offset)
 {
     for (int tries = 0; tries < 3; tries++) {
@@ -144,15 +184,14 @@ static void *overflow_alloc(immix_allocator *ia, size_t size, size_t align, ptrd
         if (p)
             return p;
         uintptr_t blk = take_block(ia, 0);
-        if (!blk)
-            return NULL;
+        if (!blk) {
+            if (!overflow_hole(ia, size + (align > GRANULE_BYTES ? align : 0)))
+                return NULL;
+            continue;
+        }
         uintptr_t start = blk + ((uintptr_t)(immix_block_first_line(immix_block_index((void *)blk)) %
                                              IMMIX_LINES_PER_BLOCK) << IMMIX_LINE_LOG);
-        take_for_mutator(ia, start, blk + IMMIX_BLOCK_BYTES);
-        copy_done(ia, ia->ov_start, ia->ov_cursor);
-        ia->ov_start = start;
-        ia->ov_cursor = start;
-        ia->ov_limit = blk + IMMIX_BLOCK_BYTES;
+        set_overflow_window(ia, start, blk + IMMIX_BLOCK_BYTES);
     }
     return NULL;
 }
