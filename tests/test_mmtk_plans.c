@@ -428,7 +428,7 @@ static void fill_until_null(tv_thread *t, size_t *first, long *count)
  * back, whatever the object size). */
 static int fragmented_refill_broken(void)
 {
-    return !strcmp(gc_plan, "Immix") || !strcmp(gc_plan, "StickyImmix") || !strcmp(gc_plan, "GenImmix");
+    return !strcmp(gc_plan, "GenImmix");
 }
 
 static void out_of_memory(int with_callback)
