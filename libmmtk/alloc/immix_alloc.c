@@ -2,7 +2,8 @@
  * alloc/immix_alloc.c — the Immix allocator: bump through the holes (runs
  * of free lines) of the blocks it takes; objects larger than a line that do
  * not fit the current hole go to a second bump window over a clean block
- * (overflow allocation). The inline fast path is alloc_bump() over
+ * (overflow allocation), or, when none is left, over a hole of a
+ * recyclable block big enough for them. The inline fast path is alloc_bump() over
  * base.cursor/limit = the current hole.
  *
  * An allocator owns the block it takes until the next collection, so its
