@@ -419,13 +419,10 @@ static void fill_until_null(tv_thread *t, size_t *first, long *count)
     }
 }
 
-/* Known bugs, excluded from the refill of a fragmented full heap (there
- * they drop every survivor, as before): Immix and StickyImmix place medium
- * objects (over a line) only in clean blocks, and a full heap whose blocks
- * each keep a survivor has none and is not defragmented for them (about a
- * fifth of the room comes back); GenImmix's nursery needs free chunks,
- * which a fragmented mature Immix space never gives back (nothing comes
- * back, whatever the object size). */
+/* A known bug, excluded from the refill of a fragmented full heap (there
+ * every survivor is dropped, as before): GenImmix's nursery needs free
+ * chunks, which a mature Immix space whose blocks each keep a survivor
+ * never gives back, so nothing comes back, whatever the object size. */
 static int fragmented_refill_broken(void)
 {
     return !strcmp(gc_plan, "GenImmix");
