@@ -338,7 +338,8 @@ static void gc_adjust_budget(mmtk *heap)
 void gc_trace(mmtk *heap)
 {
     workers_prepare(heap);
-    sched_job_init(&heap->job, heap->nworkers, heap);
+    heap->trace_workers = heap->nworkers;
+    sched_job_init(&heap->job, heap->trace_workers, heap);
     heap->roots_packet.run = roots_packet_run;
     heap->weak_packet.run = weak_packet_run;
     heap->final_packet.run = final_packet_run;

