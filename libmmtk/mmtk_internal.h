@@ -146,6 +146,7 @@ struct mmtk {
     gc_worker *workers;
     unsigned nworkers;
     unsigned trace_workers;            /* workers of the running trace job: 1 lets spaces claim objects without atomics */
+    uint64_t last_nursery_copied;      /* bytes copied by the last nursery collection (predicts the next one's work) */
     pthread_mutex_t packet_lock;
     trace_packet *free_packets;
     int packet_limit_lifted;
