@@ -6,7 +6,8 @@
  * point to young objects after they became old keep them alive through
  * nursery collections; a store
  * that bypasses the barrier is caught by the verifier; nursery collections
- * follow nursery_size and full ones happen when the old generation fills.
+ * follow nursery_size and full ones happen when the old generation fills;
+ * a full heap fragmented by survivors is reused before ENOMEM.
  */
 #include "gen_common.h"
 
@@ -233,6 +234,63 @@ static void test_weak_and_finalizers_in_nursery(void)
     tv_heap_free(&vm);
 }
 
+/* A full heap whose every block keeps a survivor: GenImmix's nursery gets
+ * no chunk, yet the free lines must be used (young objects go to the
+ * mature space until a full collection), with collections still coming
+ * and the barrier invariant kept (verify) while new objects are linked to
+ * each other and stored into the old survivors. Once the survivors go,
+ * nursery collections are back. */
+static void test_fragmented_full_heap_is_refilled(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=4M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    size_t first = tv_push(t, NULL) + 1;
+    long n = 0;
+    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; n++)
+        tv_push(t, o);
+    CU_ASSERT_FATAL(n > 1000);
+    for (long i = 0; i < n; i++)
+        if (i % 10)
+            tv_set_root(t, first + (size_t)i, NULL);
+    mmtk_stats st0 = stats(&vm);
+    long again = 0;
+    size_t chain = first - 1;   /* the newest refilled object; each points to the one before */
+    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; again++) {
+        tv_set(t, o, 0, tv_root(t, chain));
+        tv_set_root(t, chain, o);
+        tv_obj *old = tv_root(t, first + (size_t)(again % (n / 10)) * 10);
+        tv_set(t, old, 0, o);   /* old to young, through the barrier */
+    }
+    CU_ASSERT(again > n / 2);
+    mmtk_stats st1 = stats(&vm);
+    CU_ASSERT(st1.collections >= st0.collections + 2);
+    CU_ASSERT(st1.full_collections > st0.full_collections);
+    long seen = 0;
+    for (tv_obj *o = tv_root(t, chain); o && seen <= again; o = o->refs[0])
+        seen += tv_check(o);
+    CU_ASSERT_EQUAL(seen, again);
+    for (long i = 0; i < n; i += 10) {
+        tv_obj *old = tv_root(t, first + (size_t)i);
+        CU_ASSERT_FATAL(tv_check(old));
+        CU_ASSERT(old->refs[0] == NULL || tv_check(old->refs[0]));
+    }
+    /* everything goes: the heap works generationally again */
+    for (long i = 0; i < n; i++)
+        tv_set_root(t, first + (size_t)i, NULL);
+    tv_set_root(t, chain, NULL);
+    mmtk_handle_user_collection_request(vm.heap, NULL);
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    if (getenv("TV_VERBOSE"))
+        printf("(%ld objects, %ld after dropping, %llu collections, %llu full) ", n, again,
+               (unsigned long long)(st1.collections - st0.collections),
+               (unsigned long long)(st1.full_collections - st0.full_collections));
+    tv_heap_free(&vm);
+}
+
 int main(void)
 {
     static const char *const plans[] = { "GenCopy", "GenImmix", "StickyImmix", NULL };
@@ -244,6 +302,7 @@ int main(void)
         { "nursery size and full collections", test_nursery_size_and_full_collections },
         { "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery },
         { "pinned objects never move", gc_test_pinned_never_move },
+        { "a full, fragmented heap is refilled", test_fragmented_full_heap_is_refilled },
         CU_TEST_INFO_NULL
     };
     return gc_main(plans, tests);

@@ -419,15 +419,6 @@ static void fill_until_null(tv_thread *t, size_t *first, long *count)
     }
 }
 
-/* A known bug, excluded from the refill of a fragmented full heap (there
- * every survivor is dropped, as before): GenImmix's nursery needs free
- * chunks, which a mature Immix space whose blocks each keep a survivor
- * never gives back, so nothing comes back, whatever the object size. */
-static int fragmented_refill_broken(void)
-{
-    return !strcmp(gc_plan, "GenImmix");
-}
-
 static void out_of_memory(int with_callback)
 {
     tv_vm vm = { .heap = NULL };
@@ -468,7 +459,7 @@ static void out_of_memory(int with_callback)
      * evacuates the survivors, a compacting one slides them, the others
      * reuse the holes between them), and the survivors stay intact */
     for (long i = 0; i < n; i++)
-        if (i % 10 || fragmented_refill_broken())
+        if (i % 10)
             tv_set_root(t, first + (size_t)i, NULL);
     if (gc_info->collects) {
         size_t again_first;
@@ -477,7 +468,7 @@ static void out_of_memory(int with_callback)
         if (getenv("TV_VERBOSE"))
             printf("(%ld objects, %ld after dropping) ", n, again);
         CU_ASSERT(again > n / 2);
-        for (long i = 0; i < n && !fragmented_refill_broken(); i += 10)
+        for (long i = 0; i < n; i += 10)
             CU_ASSERT(tv_check(tv_root(t, first + (size_t)i)));
         tv_pop(t, (size_t)again);
         CU_ASSERT_PTR_NOT_NULL(tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT));

@@ -43,7 +43,7 @@ static void gencopy_mutator_init(mmtk_mutator *m)
     allocator *nursery = mutator_allocator_slot(m, 0), *nonmoving = mutator_allocator_slot(m, 1),
               *imm = mutator_allocator_slot(m, 2), *old = mutator_allocator_slot(m, 3),
               *large = mutator_allocator_slot(m, 4);
-    gen_allocator_init_nursery(nursery, p->gen.nursery, m);
+    gen_allocator_init_nursery(nursery, p->gen.nursery, NULL, m);
     immix_allocator_init(nonmoving, p->nonmoving, m, IMMIX_ALLOC_LOG);
     allocator_init_bump(imm, p->immortal, m, 0);
     gen_allocator_init_logging(old, imm);

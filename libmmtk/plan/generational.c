@@ -67,12 +67,15 @@ int gen_is_young(mmtk *heap, mmtk_object obj)
 int gen_prepare(mmtk *heap, gen_plan *g, size_t promote_room, size_t young)
 {
     int requested = __atomic_exchange_n(&heap->full_gc_requested, 0, __ATOMIC_RELAXED);
+    int in_mature = __atomic_exchange_n(&g->young_in_mature, 0, __ATOMIC_RELAXED);
     /* Full: asked for; pinned objects held in the nursery; a collection
      * not caused by the nursery (nothing young: something else is short of
-     * memory); no room to promote all of the nursery; or so little room
-     * that the next nurseries would be tiny. (The copy reserve already
+     * memory); young objects allocated in the mature space (no chunk was
+     * left for the nursery: only a full collection frees them); no room
+     * to promote all of the nursery; or so little room that the next
+     * nurseries would be tiny. (The copy reserve already
      * shrinks the nursery as the old generation grows.) */
-    g->full = requested || g->nursery_pinned || young == 0 ||
+    g->full = requested || in_mature || g->nursery_pinned || young == 0 ||
               (g->nursery && promote_room < young) ||   /* StickyImmix promotes in place */
               promote_room < g->nursery_bytes / 4;
     heap->nursery_gc = !g->full;
@@ -219,7 +222,31 @@ void gen_mutator_init_remset(mmtk_mutator *m)
 typedef struct gen_nursery_allocator {
     allocator base;
     const allocator_ops *bump;
+    space *mature;               /* GenImmix: where young objects go when no chunk is left */
+    int in_mature;               /* this mutator allocates there until the next collection */
+    immix_allocator mature_alloc;   /* into free lines of `mature`, old on arrival */
 } gen_nursery_allocator;
+_Static_assert(sizeof(gen_nursery_allocator) <= ALLOCATOR_MAX_BYTES, "fits an allocator slot");
+
+/* No chunk for the nursery, and the nursery holds nothing a collection
+ * could give back: the heap is full of old chunks, which may be mostly
+ * free lines. Allocate in those (unlogged, like NON_MOVING objects: the
+ * barrier keeps the invariant), at most a nursery's worth between
+ * collections, and make the next collection full (only a full one frees
+ * them). NULL: the mutator collects. */
+static void *gen_nursery_alloc_mature(gen_nursery_allocator *na, size_t size, size_t align, ptrdiff_t offset)
+{
+    gen_plan *g = gen_of(na->base.space->heap);
+    if (!na->in_mature && immix_space_young_bytes(na->mature) >= g->nursery_bytes)
+        return NULL;
+    allocator *f = &na->mature_alloc.base;   /* a private window: every object comes here */
+    void *p = f->ops->alloc(f, size, align, offset);
+    if (p && !na->in_mature) {
+        na->in_mature = 1;
+        __atomic_store_n(&g->young_in_mature, 1, __ATOMIC_RELAXED);
+    }
+    return p;
+}
 
 static void *gen_nursery_alloc(allocator *a, size_t size, size_t align, ptrdiff_t offset)
 {
@@ -227,29 +254,43 @@ static void *gen_nursery_alloc(allocator *a, size_t size, size_t align, ptrdiff_
     void *p = alloc_bump(a, size, align, offset);
     if (p)
         return p;
+    if (na->in_mature)
+        return gen_nursery_alloc_mature(na, size, align, offset);
     mmtk *heap = a->space->heap;
     pthread_mutex_lock(&heap->mem_lock);
     /* chunks kept for pinned objects take no allocation: not counted */
-    int full = a->space->committed - copy_space_retained_bytes(a->space) >= gen_of(heap)->nursery_bytes;
+    size_t used = a->space->committed - copy_space_retained_bytes(a->space);
     pthread_mutex_unlock(&heap->mem_lock);
-    if (full)
+    if (used >= gen_of(heap)->nursery_bytes)
         return NULL;   /* the mutator collects */
-    return na->bump->alloc(a, size, align, offset);
+    p = na->bump->alloc(a, size, align, offset);
+    if (p || !na->mature || used > 0)
+        return p;   /* a nursery collection frees the nursery's chunks */
+    return gen_nursery_alloc_mature(na, size, align, offset);
 }
 
 static void gen_nursery_reset(allocator *a)
 {
-    ((gen_nursery_allocator *)a)->bump->reset(a);
+    gen_nursery_allocator *na = (gen_nursery_allocator *)a;
+    na->bump->reset(a);
+    if (na->mature) {
+        na->mature_alloc.base.ops->reset(&na->mature_alloc.base);
+        na->in_mature = 0;
+    }
 }
 
 static const allocator_ops gen_nursery_ops = { .alloc = gen_nursery_alloc, .reset = gen_nursery_reset };
 
-void gen_allocator_init_nursery(allocator *a, space *nursery, mmtk_mutator *m)
+void gen_allocator_init_nursery(allocator *a, space *nursery, space *mature, mmtk_mutator *m)
 {
     gen_nursery_allocator *na = (gen_nursery_allocator *)a;
     allocator_init_bump(a, nursery, m, 0);
     na->bump = a->ops;
     a->ops = &gen_nursery_ops;
+    na->mature = mature;
+    na->in_mature = 0;
+    if (mature)
+        immix_allocator_init(&na->mature_alloc.base, mature, m, IMMIX_ALLOC_LOG);
 }
 
 typedef struct gen_logging_allocator {

@@ -12,7 +12,8 @@
  * sets the bit again. Objects become old with the bit set: when promoted
  * (copy allocators with IMMIX_ALLOC_LOG or gen_allocator_init_logging),
  * when a StickyImmix collection marks them, and when they are allocated
- * straight into an old space (immortal, non-moving). Large objects have no
+ * straight into an old space (immortal, non-moving; and GenImmix's young
+ * objects when no chunk is left for the nursery). Large objects have no
  * side metadata: a store into one that makes it point to a young object
  * remembers the slot.
  *
@@ -45,6 +46,8 @@ typedef struct gen_plan {
     size_t nursery_bytes;
     int full;                  /* the running (or last) collection is full */
     int nursery_pinned;        /* the nursery kept pinned objects: next one is full */
+    int young_in_mature;       /* atomic: the nursery allocator fell back to the
+                                  mature space since the last collection: next is full */
     pthread_mutex_t lock;      /* bufs */
     gen_remset_buf *bufs;      /* every buffer filled since the last collection */
     size_t nbufs;              /* on bufs */
@@ -71,8 +74,12 @@ size_t gen_heap_room(mmtk *heap);
 /* Mutator allocators. The remembered-set buffer lives in slot
  * GEN_REMSET_SLOT (its reset hands the buffer back). */
 void gen_mutator_init_remset(mmtk_mutator *m);
-/* A bump allocator into the nursery that stops at the nursery size. */
-void gen_allocator_init_nursery(allocator *a, space *nursery, mmtk_mutator *m);
+/* A bump allocator into the nursery that stops at the nursery size. With
+ * `mature` (an Immix space, or NULL): when the nursery is empty and no
+ * chunk is left for it, young objects go to free lines of `mature`, old on
+ * arrival (LOG set), a nursery's worth per collection, and the next
+ * collection is full. */
+void gen_allocator_init_nursery(allocator *a, space *nursery, space *mature, mmtk_mutator *m);
 /* An allocator that sets the LOG bit of every object `inner` returns
  * (inner lives in another slot). */
 void gen_allocator_init_logging(allocator *a, allocator *inner);

@@ -4,8 +4,10 @@
  * collection traces from the roots and the remembered set and promotes
  * survivors into holes of the mature space; a full collection marks the
  * mature space (defragmenting it when fragmented) and promotes the nursery.
- * NON_MOVING and CODE objects go straight to the mature space, pinned and
- * unlogged; immortal ones to an immortal space (unlogged); large ones to
+ * When the heap has no chunk left for an empty nursery (a full, fragmented
+ * heap), new objects go to free lines of the mature space, unlogged, until
+ * the next (full) collection. NON_MOVING and CODE objects go straight to
+ * the mature space, pinned and unlogged; immortal ones to an immortal space (unlogged); large ones to
  * the LOS. The shared generational machinery is plan/generational.c.
  */
 #include "plan/generational.h"
@@ -36,7 +38,7 @@ static void genimmix_mutator_init(mmtk_mutator *m)
     allocator *nursery = mutator_allocator_slot(m, 0), *pinned = mutator_allocator_slot(m, 1),
               *imm = mutator_allocator_slot(m, 2), *old = mutator_allocator_slot(m, 3),
               *large = mutator_allocator_slot(m, 4);
-    gen_allocator_init_nursery(nursery, p->gen.nursery, m);
+    gen_allocator_init_nursery(nursery, p->gen.nursery, p->mature, m);
     immix_allocator_init(pinned, p->mature, m, IMMIX_ALLOC_PIN | IMMIX_ALLOC_LOG);
     allocator_init_bump(imm, p->immortal, m, 0);
     gen_allocator_init_logging(old, imm);
