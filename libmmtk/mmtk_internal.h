@@ -68,6 +68,9 @@ struct mmtk_visitor {
     void *arg;
 };
 
+/* Slots a worker holds back while their targets are prefetched (power of 2). */
+#define GC_SLOT_FIFO 8
+
 /* Per-worker state of a collection, indexed by sched_worker_id. */
 struct gc_worker {
     struct mmtk *heap;
@@ -75,6 +78,8 @@ struct gc_worker {
     trace_packet *out;              /* objects found, not yet pushed */
     trace_packet *cache;            /* free packets kept by this worker */
     mmtk_visitor visitor;
+    mmtk_object *fifo[GC_SLOT_FIFO];  /* slots whose target is being prefetched (gc.c) */
+    unsigned fifo_n;
     allocator_storage copy[GC_COPY_SLOTS];
     uint64_t objects_copied, bytes_copied, live_bytes, live_objects;
 };
