@@ -52,12 +52,13 @@ struct mmtk_builder {
 };
 
 /* ---- Trace packets: a buffer of objects to scan, one work packet. ---- */
-#define TRACE_PACKET_OBJECTS 509
+#define TRACE_PACKET_OBJECTS 339   /* the packet stays ~4 KiB */
 typedef struct trace_packet {
     sched_packet base;
     struct trace_packet *next_free;
     uint32_t count;
     mmtk_object objs[TRACE_PACKET_OBJECTS];
+    uint32_t sizes[TRACE_PACKET_OBJECTS];   /* objs[i]'s size if its enqueuer knew it, else 0 */
 } trace_packet;
 
 /* A visitor handed to binding callbacks: what a visited slot means. */
@@ -185,7 +186,11 @@ int   heap_may_commit(struct mmtk *heap, size_t bytes, int for_gc);  /* mem_lock
  * not known). Returns when a collection has finished, this one or one that
  * another thread was running. */
 void gc_collect(struct mmtk *heap, mmtk_mutator *m);
-void gc_enqueue(gc_worker *w, mmtk_object obj);
+void gc_enqueue_sized(gc_worker *w, mmtk_object obj, size_t size);
+static inline void gc_enqueue(gc_worker *w, mmtk_object obj)
+{
+    gc_enqueue_sized(w, obj, 0);
+}
 /* obj was pinned for this collection only (a conservative root). */
 void gc_note_transient_pin(struct mmtk *heap, mmtk_object obj);
 /* Run one closure job (roots, closure, weak, finalize) with the spaces'

@@ -106,7 +106,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
         meta_set_release(obj, META_FWD);
     w->objects_copied++;
     w->bytes_copied += size;
-    gc_enqueue(w, to);
+    gc_enqueue_sized(w, to, size);
     return to;
 }
 
