@@ -291,6 +291,33 @@ static void test_fragmented_full_heap_is_refilled(void)
     tv_heap_free(&vm);
 }
 
+/* The same full heap, one survivor in ten, then only garbage: full
+ * collections empty the sparsest chunks (GenImmix defragments by chunk)
+ * until the nursery has chunks again and nursery collections come back,
+ * the survivors intact. */
+static void test_fragmented_heap_becomes_generational_again(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=4M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    size_t first = t->nroots;
+    long n = 0;
+    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; n++)
+        tv_push(t, o);
+    CU_ASSERT_FATAL(n > 1000);
+    for (long i = 0; i < n; i++)
+        if (i % 10)
+            tv_set_root(t, first + (size_t)i, NULL);
+    for (long i = 0; i < 2 * n; i++)
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT));
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    for (long i = 0; i < n; i += 10)
+        CU_ASSERT_FATAL(tv_check(tv_root(t, first + (size_t)i)));
+    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+    tv_heap_free(&vm);
+}
+
 int main(void)
 {
     static const char *const plans[] = { "GenCopy", "GenImmix", "StickyImmix", NULL };
@@ -303,6 +330,7 @@ int main(void)
         { "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery },
         { "pinned objects never move", gc_test_pinned_never_move },
         { "a full, fragmented heap is refilled", test_fragmented_full_heap_is_refilled },
+        { "a fragmented heap becomes generational again", test_fragmented_heap_becomes_generational_again },
         CU_TEST_INFO_NULL
     };
     return gc_main(plans, tests);

@@ -3,7 +3,9 @@
  * space. Mutators bump-allocate in the nursery (a copy space); a nursery
  * collection traces from the roots and the remembered set and promotes
  * survivors into holes of the mature space; a full collection marks the
- * mature space (defragmenting it when fragmented) and promotes the nursery.
+ * mature space (defragmenting it when fragmented: it empties the sparsest
+ * chunks whole, so they go back to the heap for the nursery) and promotes
+ * the nursery.
  * When the heap has no chunk left for an empty nursery (a full, fragmented
  * heap), new objects go to free lines of the mature space, unlogged, until
  * the next (full) collection. NON_MOVING and CODE objects go straight to
@@ -27,8 +29,10 @@ static int genimmix_init(mmtk *heap)
     gen_init(heap, &p->gen, nursery, NULL);
     p->mature = immix_space_create(heap, "mature", 1);
     int e = plan_add_spaces(heap, &p->immortal, (space *[]){ nursery, p->mature }, 2);
-    if (!e)
+    if (!e) {
         immix_space_set_log_survivors(p->mature, 1);
+        immix_space_set_defrag_chunks(p->mature, 1);   /* the nursery lives on free chunks */
+    }
     return e;
 }
 

@@ -36,6 +36,7 @@ typedef struct immix_space {
     int defrag;            /* ... and evacuates candidate blocks */
     int sticky;            /* nursery collections trace YOUNG/SURVIVOR lines */
     int log_survivors;     /* survivors end the collection unlogged */
+    int defrag_chunks;     /* defragmentation empties whole chunks */
     int copy_slot;
     /* block cursors (s->lock) */
     chunk *reuse_chunk, *clean_chunk;
@@ -276,13 +277,68 @@ static void immix_choose_candidates(immix_space *is)
     }
 }
 
+/* Live lines of chunk c after the last release. */
+static size_t immix_chunk_live_lines(const immix_meta *m)
+{
+    size_t live = 0;
+    for (size_t b = 0; b < IMMIX_CHUNK_BLOCKS; b++)
+        live += m->live_lines[b];
+    return live;
+}
+
+/* Candidates by chunk (immix_space_set_defrag_chunks): every block of the
+ * chunks with the fewest live lines, until those add up to the headroom,
+ * so the chunks end up empty and go back to the heap. In the bucket where
+ * the headroom runs out, as many chunks as still fit (when every chunk is
+ * about as sparse, some are still taken). Chunks over 3/4 live are left
+ * alone. */
+static void immix_choose_candidate_chunks(immix_space *is)
+{
+    enum { DATA_LINES = IMMIX_CHUNK_LINES - IMMIX_FIRST_LINE, BUCKET = 8, LAST = DATA_LINES * 3 / 4 / BUCKET };
+    size_t hist[LAST + 1] = { 0 };
+    for (chunk *c = is->base.chunks; c; c = c->next) {
+        size_t live = immix_chunk_live_lines((immix_meta *)c->ext);
+        if (live > 0 && live / BUCKET <= LAST)
+            hist[live / BUCKET]++;
+    }
+    size_t budget_lines = immix_space_headroom(&is->base) / IMMIX_LINE_BYTES, sum = 0;
+    size_t last_bucket = LAST + 1, last_count = 0;   /* chunks taken from the bucket that fills it */
+    for (size_t k = 0; k <= LAST; k++) {
+        size_t per_chunk = (k + 1) * BUCKET;   /* at most */
+        if (sum + hist[k] * per_chunk > budget_lines) {
+            last_bucket = k;
+            last_count = (budget_lines - sum) / per_chunk;
+            break;
+        }
+        sum += hist[k] * per_chunk;
+    }
+    is->defrag = 0;
+    for (chunk *c = is->base.chunks; c; c = c->next) {
+        immix_meta *m = (immix_meta *)c->ext;
+        size_t live = immix_chunk_live_lines(m), k = live / BUCKET;
+        if (live == 0 || k > LAST || k > last_bucket)
+            continue;
+        if (k == last_bucket) {
+            if (last_count == 0)
+                continue;
+            last_count--;
+        }
+        is->defrag = 1;
+        /* free blocks too: copies must not land in a chunk being emptied */
+        memset(m->candidate, 1, IMMIX_CHUNK_BLOCKS);
+        memset(c->bits[META_LOG], 0, CHUNK_BITMAP_WORDS * sizeof(uint64_t));   /* "stays" flags */
+    }
+}
+
 static void immix_prepare(space *s)
 {
     immix_space *is = immix(s);
     __atomic_store_n(&is->evacuated, 0, __ATOMIC_RELAXED);
     if (!is->full)
         return;
-    if (is->defrag)
+    if (is->defrag && is->defrag_chunks)
+        immix_choose_candidate_chunks(is);
+    else if (is->defrag)
         immix_choose_candidates(is);
     for (chunk *c = s->chunks; c; c = c->next) {
         immix_meta *m = (immix_meta *)c->ext;
@@ -443,6 +499,11 @@ void immix_space_set_collection(space *s, int full, int defrag)
 void immix_space_set_sticky(space *s, int sticky)
 {
     immix(s)->sticky = sticky;
+}
+
+void immix_space_set_defrag_chunks(space *s, int on)
+{
+    immix(s)->defrag_chunks = on;
 }
 
 void immix_space_set_log_survivors(space *s, int on)

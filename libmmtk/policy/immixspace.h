@@ -101,6 +101,10 @@ void immix_space_set_sticky(space *s, int sticky);
 /* Generational plans: every object that survives a collection in this space
  * ends it with its LOG (unlogged) bit set; others end with LOG clear. */
 void immix_space_set_log_survivors(space *s, int on);
+/* Defragmentation evacuates the sparsest chunks whole (their memory goes
+ * back to the heap: GenImmix's nursery needs chunks) rather than the
+ * sparsest blocks wherever they are. */
+void immix_space_set_defrag_chunks(space *s, int on);
 /* Evacuate into worker copy allocator `copy_slot` (set up by the plan's
  * worker_init with immix_allocator_init_copy on this space). */
 void immix_space_set_copy_slot(space *s, int copy_slot);
