@@ -298,10 +298,27 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
     return p;
 }
 
+static void *alloc_locked(vmma_client *c, size_t size);
+
 void *vmma_alloc(vmma_client *c, size_t size)
 {
-    if (VMMA_LIKELY(client_valid(c) && size <= c->block_size &&
-                    !atomic_load_explicit(&c->slow, memory_order_relaxed))) {
+    if (VMMA_LIKELY(client_valid(c) && !atomic_load_explicit(&c->slow, memory_order_relaxed))) {
+        void *p = fast_alloc(c, size);
+        if (VMMA_LIKELY(p != NULL))
+            return p;
+    }
+    return alloc_locked(c, size);
+}
+
+/* Behind the unlocked tier: the locked tier, then the complete path. */
+__attribute__((noinline)) static void *alloc_locked(vmma_client *c, size_t size)
+{
+    if (VMMA_UNLIKELY(!client_valid(c))) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (size <= c->block_size &&
+        !(atomic_load_explicit(&c->slow, memory_order_relaxed) & ~VMMA_SLOW_LOCKED)) {
         unsigned k = fast_order(c, size);
         client_lock(c);
         void *p = cache_pop(c, k);
@@ -310,10 +327,6 @@ void *vmma_alloc(vmma_client *c, size_t size)
         client_unlock(c);
         if (VMMA_LIKELY(p != NULL))
             return p;
-    }
-    if (VMMA_UNLIKELY(!client_valid(c))) {
-        errno = EINVAL;
-        return NULL;
     }
     return client_alloc(c, size, 0, "vmma_alloc");
 }
@@ -339,7 +352,7 @@ void *vmma_alloc_aligned(vmma_client *c, size_t size, size_t alignment)
 void cache_spill(struct vmma_client *c, unsigned k, unsigned n)
 {
     const struct vmma_context *ctx = c->ctx;
-    unsigned have = c->cache_n[k];
+    unsigned have = cache_depth(c, k);
     if (n > have)
         n = have;
     for (unsigned j = 0; j < n; j++) {
@@ -347,19 +360,18 @@ void cache_spill(struct vmma_client *c, unsigned k, unsigned n)
         size_t off = (size_t)(p - ctx->base);
         size_t a = off >> ctx->arena_shift, i = (off & (ctx->block_size - 1)) >> ctx->align_shift;
         map_clear(arena_end_map(ctx, a), i + ((size_t)1 << k) - 1);
-        cnt_sub(&c->lists.free_bytes, ctx->alignment << k);    /* buddy_push adds it back */
         buddy_push(&c->lists, p, k, 0, ctx->alignment << k);
     }
     memmove(c->cache[k], c->cache[k] + n, (have - n) * sizeof c->cache[k][0]);
-    c->cache_n[k] = (unsigned char)(have - n);
+    cache_set_depth(c, k, have - n);
 }
 
 /* Empty the hot cache onto the free lists (lock held). */
 void cache_flush(struct vmma_client *c)
 {
     for (unsigned k = 0; k < VMMA_CACHE_ORDERS; k++)
-        if (c->cache_n[k])
-            cache_spill(c, k, c->cache_n[k]);
+        if (cache_depth(c, k))
+            cache_spill(c, k, cache_depth(c, k));
 }
 
 /* ---- freeing ---------------------------------------------------------- */
@@ -453,21 +465,18 @@ int vmma_free(vmma_context *ctx, void *p)
     if (VMMA_LIKELY(ctx != NULL)) {
         size_t off = (size_t)((char *)p - ctx->base);
         if (VMMA_LIKELY(off < ctx->arena_bytes && ctx->magic == VMMA_CONTEXT_MAGIC)) {
-            struct vmma_arena *ar = &ctx->arenas[off >> ctx->arena_shift];
+            const struct vmma_arena *ar = &ctx->arenas[off >> ctx->arena_shift];
             struct vmma_client *c = ar->owner;
             if (VMMA_LIKELY(ar->kind == ARENA_BUDDY &&
-                            !atomic_load_explicit(&c->slow, memory_order_relaxed))) {
-                client_lock(c);
-                int done = fast_push(c, p, off);
-                client_unlock(c);
-                if (VMMA_LIKELY(done))
-                    return 0;
-            }
+                            !atomic_load_explicit(&c->slow, memory_order_relaxed) &&
+                            fast_free(c, p, off)))
+                return 0;
         }
     }
     return free_slow(ctx, p);
 }
 
+/* Behind the unlocked tier: the locked tier, then the complete path. */
 __attribute__((noinline)) static int free_slow(vmma_context *ctx, void *p)
 {
     if (!p)
@@ -482,7 +491,10 @@ __attribute__((noinline)) static int free_slow(vmma_context *ctx, void *p)
     struct vmma_client *c = ar->owner;
     if (VMMA_LIKELY(ar->kind == ARENA_BUDDY)) {
         client_lock(c);
-        int err = buddy_free_block(c, p, off);
+        int err = 0;
+        if (atomic_load_explicit(&c->slow, memory_order_relaxed) & ~VMMA_SLOW_LOCKED ||
+            !fast_push(c, p, off))
+            err = buddy_free_block(c, p, off);
         client_unlock(c);
         return err ? refuse(ctx, "vmma_free", p, off) : 0;
     }

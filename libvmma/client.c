@@ -65,6 +65,10 @@ vmma_client *vmma_create_client(vmma_context *ctx)
     c->align_shift = ctx->align_shift;
     c->map_stride = 2 * ctx->map_words;
     c->block_size = ctx->block_size;
+    c->align_mask = ctx->alignment - 1;
+    c->grp_shift = ctx->max_order < 6 ? ctx->max_order : 6;
+    c->grp_mask = ((size_t)1 << c->grp_shift) - 1;
+    c->word_shift = c->align_shift + c->grp_shift;
 #ifdef VMMA_HAVE_THREAD_SAFE
     if (c->thread_safe) {
         /* recursive: a vmma_walk visitor may query its own client */
@@ -154,16 +158,26 @@ int vmma_set_client_limit(vmma_client *c, size_t max_bytes)
     return 0;
 }
 
+/* Bytes in the hot cache: the fast paths keep no byte counter for it. */
+size_t client_cache_bytes(const struct vmma_client *c)
+{
+    size_t units = 0;
+    for (unsigned k = 0; k < VMMA_CACHE_ORDERS; k++)
+        units += (size_t)cache_depth(c, k) << k;
+    return units << c->align_shift;
+}
+
 size_t client_used(const struct vmma_client *c)
 {
     return (cnt_get(&c->buddy_arenas) << c->arena_shift) + cnt_get(&c->large_bytes) -
-           cnt_get(&c->lists.free_bytes) - cnt_get(&c->lists.lost_bytes);
+           cnt_get(&c->lists.free_bytes) - client_cache_bytes(c) -
+           cnt_get(&c->lists.lost_bytes);
 }
 
 /* The client's `slow` word for the context's flags. */
 unsigned client_slow_bits(unsigned ctx_flags)
 {
-    unsigned slow = ctx_flags & VMMA_SLOW_FEATURES;
+    unsigned slow = ctx_flags & (VMMA_SLOW_FEATURES | VMMA_SLOW_LOCKED);
 #ifdef VMMA_ASAN
     slow |= VMMA_SLOW_TRACKING;
 #endif

@@ -87,7 +87,7 @@ struct buddy_free {
 struct buddy_lists {
     struct buddy_free *head[VMMA_BUDDY_ORDERS];   /* free lists by order */
     uint32_t count[VMMA_BUDDY_ORDERS];            /* blocks on each list */
-    _Atomic size_t free_bytes;   /* bytes on the free lists */
+    _Atomic size_t free_bytes;   /* bytes on the free lists (not the hot cache: cache_bytes) */
     _Atomic size_t lost_bytes;   /* bytes of lists dropped as corrupt */
     size_t cached_after_pass;    /* blocks on the lists after the last coalescing */
     size_t grown_since_pass;     /* arenas added since the last coalescing */
@@ -98,6 +98,9 @@ struct buddy_lists {
 #define VMMA_SLOW_FEATURES (VMMA_FEATURE_ZERO_FILL | VMMA_FEATURE_STATISTICS | \
                             VMMA_FEATURE_POISON | VMMA_FEATURE_LIMITS)
 #define VMMA_SLOW_TRACKING 0x80000000u
+/* A THREAD_SAFE client takes the locked fast paths (fastpath.h): its slow
+ * word is never zero, so the unlocked fast paths need no test of their own. */
+#define VMMA_SLOW_LOCKED VMMA_FEATURE_THREAD_SAFE
 
 /* The hot cache of recently freed small blocks (fastpath.h). */
 #define VMMA_CACHE_ORDERS 8           /* orders 0..7: blocks up to 128 units */
@@ -113,7 +116,12 @@ struct vmma_client {
     unsigned arena_shift, align_shift;
     size_t map_stride;           /* words of bitmaps per arena */
     size_t block_size;
-    unsigned char cache_n[VMMA_CACHE_ORDERS];
+    size_t align_mask;           /* alignment - 1 */
+    size_t grp_mask;             /* (1 << grp_shift) - 1 */
+    unsigned grp_shift;          /* units per map word: log2(min(64, units per arena)) */
+    unsigned word_shift;         /* align_shift + grp_shift: offset >> word_shift = map pair */
+    /* hot cache depths: one writer (under the lock), read by stats (relaxed) */
+    _Atomic unsigned char cache_n[VMMA_CACHE_ORDERS];
     void *cache[VMMA_CACHE_ORDERS][VMMA_CACHE_DEPTH];
     struct buddy_lists lists;
     /* cold */
@@ -191,6 +199,16 @@ static inline void cnt_sub(_Atomic size_t *c, size_t d)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) - d,
                           memory_order_relaxed);
+}
+
+/* Hot cache depth of order k (fastpath.h); plain moves on every target. */
+static inline unsigned cache_depth(const struct vmma_client *c, unsigned k)
+{
+    return atomic_load_explicit(&c->cache_n[k], memory_order_relaxed);
+}
+static inline void cache_set_depth(struct vmma_client *c, unsigned k, unsigned n)
+{
+    atomic_store_explicit(&c->cache_n[k], (unsigned char)n, memory_order_relaxed);
 }
 
 /* ---- locks ---------------------------------------------------------- */
@@ -294,6 +312,7 @@ VMMA_HIDDEN void client_arena_unlink(struct vmma_client *c, size_t a);
 VMMA_HIDDEN void client_release_all(struct vmma_client *c);
 VMMA_HIDDEN size_t client_block_usable(const struct vmma_context *ctx, void *p, unsigned k);
 VMMA_HIDDEN size_t client_used(const struct vmma_client *c);
+VMMA_HIDDEN size_t client_cache_bytes(const struct vmma_client *c);
 VMMA_HIDDEN void cache_spill(struct vmma_client *c, unsigned k, unsigned n);
 VMMA_HIDDEN void cache_flush(struct vmma_client *c);
 VMMA_HIDDEN unsigned client_slow_bits(unsigned ctx_flags);

@@ -18,7 +18,7 @@ int vmma_get_client_stats(const vmma_client *cc, vmma_stats *out)
     out->arena_count = cnt_get(&c->arenas);
     out->total_size = out->arena_count << ctx->arena_shift;
     out->admin_size = ctx->record_size;
-    out->free_size = cnt_get(&c->lists.free_bytes);
+    out->free_size = cnt_get(&c->lists.free_bytes) + client_cache_bytes(c);
     out->used_size = client_used(c);
     out->requested_size = cnt_get(&c->requested);
     out->client_count = 1;
@@ -72,7 +72,7 @@ int vmma_populate_cached_blocks(const vmma_client *cc, vmma_cached_blocks *out)
             }
         }
         if (k < VMMA_CACHE_ORDERS)
-            n += c->cache_n[k];                 /* the hot cache (fastpath.h) */
+            n += cache_depth(c, k);                 /* the hot cache (fastpath.h) */
         out->count[k] = n;
         out->total_bytes += n * (ctx->alignment << k);
     }
