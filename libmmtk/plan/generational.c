@@ -237,8 +237,8 @@ _Static_assert(sizeof(gen_nursery_allocator) <= ALLOCATOR_MAX_BYTES, "fits an al
 static void *gen_nursery_alloc_mature(gen_nursery_allocator *na, size_t size, size_t align, ptrdiff_t offset)
 {
     gen_plan *g = gen_of(na->base.space->heap);
-    if (!na->in_mature && immix_space_young_bytes(na->mature) >= g->nursery_bytes)
-        return NULL;
+    if (immix_space_young_bytes(na->mature) >= g->nursery_bytes)
+        return NULL;   /* checked for every object: the allocator never stops by itself */
     allocator *f = &na->mature_alloc.base;   /* a private window: every object comes here */
     void *p = f->ops->alloc(f, size, align, offset);
     if (p && !na->in_mature) {
