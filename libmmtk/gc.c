@@ -104,10 +104,26 @@ mmtk_object gc_trace_object(gc_worker *w, mmtk_object obj)
     return s ? s->ops->trace(s, w, obj) : obj;
 }
 
+/* gc_space_of with a one-chunk cache: neighbouring objects mostly share
+ * a chunk, and a chunk keeps its space while a trace runs (chunks are
+ * released after it; workers_prepare clears the cache). */
+static inline space *worker_space_of(gc_worker *w, const void *p)
+{
+    const chunk *c = chunk_of(p);
+    if (c == w->last_chunk && ((uintptr_t)p & CHUNK_MASK) >= CHUNK_DATA_OFFSET)
+        return w->last_space;
+    chunk *found = chunk_table_find(&w->heap->chunks, p);
+    if (!found)
+        return los_lookup(w->heap, p);
+    w->last_chunk = found;
+    w->last_space = found->space;
+    return ((uintptr_t)p & CHUNK_MASK) >= CHUNK_DATA_OFFSET ? found->space : NULL;
+}
+
 static void trace_slot_now(gc_worker *w, mmtk_object *slot)
 {
     mmtk_object obj = *slot;
-    space *s = gc_space_of(w->heap, obj);
+    space *s = worker_space_of(w, obj);
     if (!s)
         return;   /* not the heap's: left alone (verify reports it) */
     mmtk_object moved = s->ops->trace(s, w, obj);

@@ -81,6 +81,8 @@ struct gc_worker {
     mmtk_visitor visitor;
     mmtk_object *fifo[GC_SLOT_FIFO];  /* slots whose target is being prefetched (gc.c) */
     unsigned fifo_n;
+    const chunk *last_chunk;        /* trace_slot's cache: the last chunk a slot pointed into */
+    space *last_space;              /* ... and its space */
     allocator_storage copy[GC_COPY_SLOTS];
     uint64_t objects_copied, bytes_copied, live_bytes, live_objects;
 };
