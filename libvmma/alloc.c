@@ -132,6 +132,7 @@ static void *alloc_slow(struct vmma_client *c, unsigned k, unsigned *poisoned, i
     void *p;
     if ((p = take(c, k, poisoned, corrupt)))
         return p;
+    cache_flush(c);      /* coalescing needs every free block on the lists */
     /* coalesce when the cached blocks at least doubled since the last
      * pass (the pass costs O(cached blocks), paid by the frees since), or
      * when the client grew by a quarter meanwhile (fragmentation must not
@@ -193,7 +194,8 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
     int corrupt = 0;
     void *p = NULL;
     client_lock(c);
-    cache_flush(c);
+    if (k < VMMA_CACHE_ORDERS && cache_depth(c, k))   /* list k gets its cached blocks */
+        cache_spill(c, k, cache_depth(c, k));
     if (VMMA_UNLIKELY(over_limit(c, flags, rounded))) {
         client_unlock(c);
         vmma_report(ctx, EDQUOT, "%s: %zu bytes would pass the limit of %zu bytes of client %p",
