@@ -2,7 +2,8 @@
  * test_mmtk_immix.c — what is the Immix plan's own: pinned objects under
  * defragmentation (gen_common.c), holes of recyclable blocks are reused
  * before the heap grows, medium objects take the overflow path, objects
- * from IMMIX_MAX_OBJECT_BYTES on go to the LOS. What every plan does is in
+ * from IMMIX_MAX_OBJECT_BYTES on go to the LOS, and find chunks again in a
+ * heap fragmented by survivors (defragmentation empties chunks). What every plan does is in
  * test_mmtk_plans.c and test_mmtk_threads.c.
  */
 #include "gen_common.h"
@@ -83,6 +84,31 @@ static void test_medium_and_large(void)
     tv_heap_free(&vm);
 }
 
+/* A full heap of 1 KiB objects, one in ten kept: every block keeps a
+ * survivor, so no chunk is free. Large objects (whole chunks of their own)
+ * fit again once defragmentation has emptied chunks. */
+static void test_large_objects_in_fragmented_heap(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=4M", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    size_t first = t->nroots;
+    long n = 0;
+    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; n++)
+        tv_push(t, o);
+    CU_ASSERT_FATAL(n > 1000);
+    for (long i = 0; i < n; i++)
+        if (i % 10)
+            tv_set_root(t, first + (size_t)i, NULL);
+    int got = 0;
+    for (int i = 0; i < 20; i++)
+        got += tv_alloc(t, 0, 100000, MMTK_ALLOC_LOS) != NULL;   /* garbage at once */
+    CU_ASSERT_EQUAL(got, 20);
+    for (long i = 0; i < n; i += 10)
+        CU_ASSERT_FATAL(tv_check(tv_root(t, first + (size_t)i)));
+    tv_heap_free(&vm);
+}
+
 int main(void)
 {
     static const char *const plans[] = { "Immix", NULL };
@@ -90,6 +116,7 @@ int main(void)
         { "pinned objects never move under defragmentation", gc_test_pinned_never_move },
         { "holes of recyclable blocks are reused", test_holes_are_recycled },
         { "medium objects and the LOS threshold", test_medium_and_large },
+        { "large objects fit a fragmented heap", test_large_objects_in_fragmented_heap },
         CU_TEST_INFO_NULL
     };
     return gc_main(plans, tests);

@@ -22,7 +22,10 @@ static int immix_init(mmtk *heap)
     if (!p)
         return ENOMEM;
     p->ix = immix_space_create(heap, "immix", 1);
-    return plan_add_spaces(heap, &p->immortal, &p->ix, 1);
+    int e = plan_add_spaces(heap, &p->immortal, &p->ix, 1);
+    if (!e)   /* emptied chunks go back to the heap: the LOS needs them */
+        immix_space_set_defrag_chunks(p->ix, 1);
+    return e;
 }
 
 static void immix_mutator_init(mmtk_mutator *m)
