@@ -46,6 +46,14 @@ static void run_vmma(void)
     vmma_get_context_stats(ctx, &st);
     bench_result("admin", "vmma", 100.0 * (double)st.admin_size / (double)CONTEXT_BYTES);
     vmma_destroy_context(ctx);
+    /* the same churn with per-client locking (mimalloc's heaps take none) */
+    vmma_config ts = {0, 0, VMMA_FEATURE_THREAD_SAFE};
+    if ((vmma_get_supported_flags() & VMMA_FEATURE_THREAD_SAFE) &&
+        vmma_create_context(&ctx, NULL, CONTEXT_BYTES, &ts) == 0) {
+        BENCH_CHURN("vmma-ts", c = vmma_create_client(ctx), V_ALLOC, V_FREE,
+                    vmma_delete_client(c));
+        vmma_destroy_context(ctx);
+    }
     /* a caller's block of 64 MiB: the admin share with a small block */
     size_t small = (size_t)64 << 20;
     void *mem = malloc(small);
@@ -150,6 +158,10 @@ static const char *verdict(int ok) { return ok ? "met" : "MISSED"; }
 static void print_table(void)
 {
     print_workload("churn", "churn: free + alloc of 16..512-byte blocks, 100k live", "ns/pair", 1);
+    double ts = find("churn", "vmma-ts"), mc = find("churn", "mimalloc");
+    if (ts > 0)
+        printf("  (vmma with THREAD_SAFE: %.1f ns/pair, %.2f x mimalloc's unlocked heap)\n", ts,
+               mc > 0 ? ts / mc : 0.0);
     print_workload("teardown", "teardown: drop 1M live blocks at once", "us", 1e3);
     print_workload("lifecycle", "lifecycle: create + delete an empty heap", "ns/pair", 1);
     double v = find("churn", "vmma"), g = find("churn", "glibc"), m = find("churn", "mimalloc");
