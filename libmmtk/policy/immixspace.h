@@ -11,7 +11,9 @@
  * allocation). When blocks are fragmented, a full collection picks the
  * emptiest ones as *candidates* and evacuates what it reaches in them
  * (unless pinned, or the worker's copy budget is spent): opportunistic
- * defragmentation.
+ * defragmentation. Immix and GenImmix pick whole chunks instead (every
+ * block of the emptiest chunks), so emptied chunks go back to the heap for
+ * the LOS and the nursery.
  *
  * Layout: a chunk (256 KiB, heap/chunk.h) holds 8 blocks, 32 KiB-aligned.
  * Block 0's first half is the chunk's metadata page: its 64 lines are
