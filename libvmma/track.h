@@ -60,17 +60,11 @@ static inline void track_close(const void *p, size_t n)
 #endif
 }
 
-/* Plain (non-block) memory given back to the caller or the OS. */
+/* Plain (non-block) memory given back to the caller or the OS: made
+ * accessible again, exactly as for the library's own access. */
 static inline void track_release(const void *p, size_t n)
 {
-    (void)p; (void)n;
-#ifdef VMMA_TRACK_VALGRIND
-    if (vmma_track_valgrind)
-        VALGRIND_MAKE_MEM_DEFINED(p, n);
-#endif
-#ifdef VMMA_ASAN
-    ASAN_UNPOISON_MEMORY_REGION(p, n);
-#endif
+    track_open(p, n);
 }
 
 /* A client (its mempool) begins/ends. */
