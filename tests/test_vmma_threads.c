@@ -11,6 +11,7 @@
 #include "vmma_test.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #define THREADS 4
 #define MiB ((size_t)1 << 20)
@@ -188,6 +189,10 @@ static void *stats_main(void *arg)
         vmma_cached_blocks cb;
         if (vmma_populate_cached_blocks(shared, &cb))
             failures++;
+        /* a reader that never yields can starve the workers of the shared
+         * client's lock where threads are scheduled unfairly (Valgrind
+         * runs one thread at a time) */
+        sched_yield();
     }
     return NULL;
 }
