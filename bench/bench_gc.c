@@ -9,6 +9,7 @@
  * reference store goes through mmtk_object_reference_write.
  * Usage: bench_gc [depth-reduction [plan workload]]  (0 = full size; BENCH_GC_QUICK=1
  * means 4); with a plan and workload, runs that one in-process (profiling).
+ * BENCH_GC_PLANS="GenImmix,GenImmix@4M,BoehmGC" runs only those configurations.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -368,8 +369,11 @@ static int binary_trees(int scale)
 typedef struct result {
     int ok;
     double seconds, cpu_seconds, max_pause_ms;
-    double p50_ms, p95_ms, nursery_p95_ms, nursery_max_ms;
+    double p50_ms, p95_ms, nursery_p95_ms, nursery_max_ms, gc_seconds;
     uint64_t collections, full;
+    uint64_t objects_copied;
+    int failed;          /* parent: 0, or the child's wait status (-1: no result) */
+    double rss_mib;      /* parent: the child's peak RSS */
 } result;
 
 static double now(void)
@@ -405,17 +409,73 @@ static int run_child(const char *plan, int workload, int scale, int fd)
     r.cpu_seconds = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
     if (B == &mmtk_backend)
         pauses_classify();
-    for (int i = 0; i < npauses; i++)
+    for (int i = 0; i < npauses; i++) {
         r.full += pause_full[i];
+        r.gc_seconds += pause_ms[i] / 1e3;
+    }
     r.p50_ms = pause_pct(0.5, -1);
     r.p95_ms = pause_pct(0.95, -1);
     r.nursery_p95_ms = pause_pct(0.95, 0);
     r.nursery_max_ms = pause_pct(1.0, 0);
     r.collections = B->collections();
+    if (B == &mmtk_backend) {
+        mmtk_stats st;
+        mmtk_get_stats(heap, &st);
+        r.objects_copied = st.objects_copied;
+    }
     r.max_pause_ms = B->max_pause_ms();
     if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
         return 4;
     return 0;
+}
+
+#define MAX_REPS 15
+
+/* One configuration in a child process: its result, with peak RSS. */
+static void run_config(const char *plan, int workload, int scale, result *out)
+{
+    int fds[2];
+    memset(out, 0, sizeof *out);
+    out->failed = -1;
+    if (pipe(fds))
+        return;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(run_child(plan, workload, scale, fds[1]));
+    }
+    close(fds[1]);
+    result r;
+    ssize_t got = read(fds[0], &r, sizeof r);
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || got != (ssize_t)sizeof r) {
+        out->failed = status ? status : -1;
+        return;
+    }
+    *out = r;
+    out->failed = 0;
+    out->rss_mib = (double)ru.ru_maxrss / 1024.0;
+}
+
+static int cmp_run_time(const void *a, const void *b)
+{
+    const result *x = *(const result *const *)a, *y = *(const result *const *)b;
+    if (x->failed != y->failed)
+        return x->failed ? 1 : -1;   /* failed runs sort last */
+    return x->seconds < y->seconds ? -1 : x->seconds > y->seconds;
+}
+
+/* The run with the median time (a failed run counts as slowest). */
+static const result *median_run(const result *runs, int n)
+{
+    const result *sorted[MAX_REPS];
+    for (int i = 0; i < n; i++)
+        sorted[i] = &runs[i];
+    qsort(sorted, (size_t)n, sizeof sorted[0], cmp_run_time);
+    return sorted[n / 2];
 }
 
 int main(int argc, char **argv)
@@ -431,41 +491,60 @@ int main(int argc, char **argv)
 #endif
     };
     const char *workloads[] = { "GCBench", "binary-trees" };
+    size_t nplans = sizeof plans / sizeof plans[0];
+    /* BENCH_GC_PLANS="GenImmix,GenImmix@4M": only those configurations */
+    static char plan_buf[512];
+    const char *only = getenv("BENCH_GC_PLANS");
+    if (only && *only) {
+        snprintf(plan_buf, sizeof plan_buf, "%s", only);
+        nplans = 0;
+        for (char *save = NULL, *tok = strtok_r(plan_buf, ",", &save);
+             tok && nplans < sizeof plans / sizeof plans[0]; tok = strtok_r(NULL, ",", &save))
+            plans[nplans++] = tok;
+    }
     if (argc > 3) {   /* one configuration in this process (for profilers) */
         int w = !strcmp(argv[3], "binary-trees");
         return run_child(argv[2], w, scale, 1) ? 1 : 0;
     }
+    const char *e_reps = getenv("BENCH_GC_REPS");
+    int reps = e_reps && atoi(e_reps) > 0 ? atoi(e_reps) : 3;
+    if (reps > MAX_REPS)
+        reps = MAX_REPS;
     printf("bench_gc: depth scale -%d, libmmtk heaps 64 MiB (NoGC 6 GiB), Boehm GC default heap\n", scale);
-    printf("pauses in ms: p50/p95/max over all collections; nursery p95/max over nursery ones;\n"
+    printf("each configuration runs %d times (BENCH_GC_REPS), interleaved with the others; the row is the run\n"
+           "with the median time; range: fastest..slowest time; xBoehm: median time / Boehm GC's median time\n", reps);
+    printf("gc_s: the sum of all pauses; copied: objects copied (millions); pauses in ms: p50/p95/max over all collections; nursery p95/max over nursery ones;\n"
            "Plan@8M: nursery_size=8M (default: a quarter of the heap)\n");
-    printf("%-13s %-14s %7s %6s %5s %5s %6s %6s %7s %7s %7s %8s %s\n", "workload", "plan", "time_s", "cpu_s",
-           "GCs", "full", "p50", "p95", "max", "nur_p95", "nur_max", "rss_MiB", "ok");
+    printf("%-13s %-14s %7s %13s %6s %6s %6s %7s %5s %5s %6s %6s %7s %7s %7s %8s %s\n", "workload", "plan", "time_s",
+           "range", "xBoehm", "cpu_s", "gc_s", "copied", "GCs", "full", "p50", "p95", "max", "nur_p95", "nur_max",
+           "rss_MiB", "ok");
+    static result runs[sizeof plans / sizeof plans[0]][MAX_REPS];
     for (int w = 0; w < 2; w++) {
-        for (size_t p = 0; p < sizeof plans / sizeof plans[0]; p++) {
-            int fds[2];
-            if (pipe(fds))
-                return 1;
-            fflush(stdout);
-            pid_t pid = fork();
-            if (pid == 0) {
-                close(fds[0]);
-                _exit(run_child(plans[p], w, scale, fds[1]));
+        for (int rep = 0; rep < reps; rep++)
+            for (size_t p = 0; p < nplans; p++)
+                run_config(plans[p], w, scale, &runs[p][rep]);
+        double boehm = 0;
+        for (size_t p = 0; p < nplans; p++)
+            if (!strcmp(plans[p], "BoehmGC"))
+                boehm = median_run(runs[p], reps)->seconds;
+        for (size_t p = 0; p < nplans; p++) {
+            const result *r = median_run(runs[p], reps);
+            double lo = r->seconds, hi = r->seconds;
+            for (int rep = 0; rep < reps; rep++) {
+                if (runs[p][rep].failed)
+                    continue;
+                lo = runs[p][rep].seconds < lo ? runs[p][rep].seconds : lo;
+                hi = runs[p][rep].seconds > hi ? runs[p][rep].seconds : hi;
             }
-            close(fds[1]);
-            result r;
-            ssize_t got = read(fds[0], &r, sizeof r);
-            close(fds[0]);
-            int status;
-            struct rusage ru;
-            wait4(pid, &status, 0, &ru);
-            if (got != (ssize_t)sizeof r) {
-                printf("%-13s %-14s %9s (failed: status %d)\n", workloads[w], plans[p], "-", status);
+            if (r->failed) {
+                printf("%-13s %-14s %9s (failed: status %d)\n", workloads[w], plans[p], "-", r->failed);
                 continue;
             }
-            printf("%-13s %-14s %7.3f %6.3f %5llu %5llu %6.2f %6.2f %7.2f %7.2f %7.2f %8.1f %s\n", workloads[w],
-                   plans[p], r.seconds, r.cpu_seconds, (unsigned long long)r.collections,
-                   (unsigned long long)r.full, r.p50_ms, r.p95_ms, r.max_pause_ms, r.nursery_p95_ms,
-                   r.nursery_max_ms, (double)ru.ru_maxrss / 1024.0, r.ok ? "yes" : "NO");
+            printf("%-13s %-14s %7.3f %6.3f..%-6.3f %6.2f %6.3f %6.3f %6.2fM %5llu %5llu %6.2f %6.2f %7.2f %7.2f %7.2f %8.1f %s\n",
+                   workloads[w], plans[p], r->seconds, lo, hi, boehm > 0 ? r->seconds / boehm : 0.0,
+                   r->cpu_seconds, r->gc_seconds, (double)r->objects_copied / 1e6,
+                   (unsigned long long)r->collections, (unsigned long long)r->full, r->p50_ms, r->p95_ms,
+                   r->max_pause_ms, r->nursery_p95_ms, r->nursery_max_ms, r->rss_mib, r->ok ? "yes" : "NO");
         }
     }
     return 0;

@@ -102,6 +102,7 @@ static int heap_setup(bench_heap *h, const char *plan, unsigned threads, size_t 
 
     snprintf(heap_opt, sizeof heap_opt, "heap_size=%zuM", mib * 2 + 128);
     snprintf(threads_opt, sizeof threads_opt, "threads=%u", threads);
+    h->vm.no_copy_count = 1;   /* a shared counter bumped per copy would be the bottleneck */
     if (!tv_heap_new(&h->vm, NULL, plan, opts)) {
         fprintf(stderr, "bench_sched_heap: cannot make a %s heap\n", plan);
         return -1;

@@ -143,6 +143,8 @@ static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
         return;
     gc_worker *w = v->worker;
     __builtin_prefetch(obj);
+    /* and its mark word, if obj is in a chunk (a prefetch never faults) */
+    __builtin_prefetch(meta_word(obj, META_MARK), 1);
     unsigned i = w->fifo_n++ & (GC_SLOT_FIFO - 1);
     mmtk_object *held = w->fifo[i];
     w->fifo[i] = slot;

@@ -429,7 +429,7 @@ static space *movable_space_of(mmtk *heap, mmtk_object obj)
 
 int mmtk_pin_object(mmtk *heap, mmtk_object obj)
 {
-    return movable_space_of(heap, obj) ? meta_set_atomic(obj, META_PIN) : 0;
+    return movable_space_of(heap, obj) ? meta_pin(obj) : 0;
 }
 
 int mmtk_unpin_object(mmtk *heap, mmtk_object obj)

@@ -106,9 +106,10 @@ mmtk_vm_binding tv_binding(int with_optional)
 
 mmtk *tv_heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *const *options)
 {
-    int stop_callbacks = vm->use_stop_callbacks;
+    int stop_callbacks = vm->use_stop_callbacks, no_copy_count = vm->no_copy_count;
     memset(vm, 0, sizeof *vm);
     vm->use_stop_callbacks = stop_callbacks;
+    vm->no_copy_count = no_copy_count;
     pthread_mutex_init(&vm->lock, NULL);
     mmtk_builder *b = mmtk_builder_new();
     if (!b)
@@ -133,6 +134,8 @@ mmtk *tv_heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *co
     if (ctx)
         mmtk_builder_set_vmma_context(b, ctx);
     mmtk_vm_binding binding = tv_binding(1);
+    if (vm->no_copy_count)
+        binding.post_copy = NULL;
     if (vm->use_stop_callbacks) {
         binding.stop_all_mutators = tv_stop;
         binding.resume_mutators = tv_resume;

@@ -46,12 +46,13 @@ struct tv_vm {
     uint64_t copies, gc_started, gc_finished, oom_calls, bad_scans;
     size_t oom_bytes;
     int use_stop_callbacks;   /* install stop_all/resume callbacks that count */
+    int no_copy_count;        /* no post_copy callback (copies stays 0): benchmarks */
     uint64_t stops, resumes;
     int conservative_words;   /* scan_roots also reports these as conservative */
     void *cons[4];
 };
 
-/* Make a heap for `vm` (cleared, except use_stop_callbacks) with plan and "name=value" options (NULL-terminated).
+/* Make a heap for `vm` (cleared, except use_stop_callbacks and no_copy_count) with plan and "name=value" options (NULL-terminated).
  * Returns NULL (errno) on failure. ctx may be NULL. */
 mmtk *tv_heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *const *options);
 void  tv_heap_free(tv_vm *vm);

@@ -202,7 +202,7 @@ static void *finish(immix_allocator *ia, void *p)
     if (ia->flags & IMMIX_ALLOC_COPY)
         return p;   /* copy_done */
     if (ia->flags & IMMIX_ALLOC_PIN) {
-        meta_set_atomic(p, META_PIN);
+        meta_pin(p);
         meta_set_atomic(p, META_NONMOVING);   /* mmtk_unpin_object leaves it pinned */
     }
     if (ia->flags & IMMIX_ALLOC_LOG)

@@ -75,6 +75,7 @@ typedef struct chunk {
     uintptr_t cursor;            /* bump spaces: first unallocated data byte */
     uint32_t flags;              /* space-defined */
     uint32_t pages_used;         /* page spaces: pages in use */
+    uint32_t pin_hint;           /* nonzero once any PIN bit was set here (meta_pin) */
     uintptr_t space_data[4];     /* space-defined */
     chunk_page page[CHUNK_PAGES];
     uint64_t bits[META_MAPS][CHUNK_BITMAP_WORDS] __attribute__((aligned(64)));
@@ -146,6 +147,23 @@ static inline int meta_set_atomic(const void *p, int map)
 static inline void meta_set_release(const void *p, int map)
 {
     __atomic_fetch_or(meta_word(p, map), meta_bit(p), __ATOMIC_RELEASE);
+}
+/* Pin p: PIN bit set (atomically; 1 when this call set it), and the chunk's
+ * pin_hint, set first, so that a tracer that finds the hint clear may skip
+ * reading the PIN map (copyspace.c). The hint is never cleared while the
+ * chunk lives: it is a hint, not a count. */
+static inline int meta_pin(const void *p)
+{
+    uint32_t *hint = &chunk_of(p)->pin_hint;
+    if (!__atomic_load_n(hint, __ATOMIC_RELAXED))
+        __atomic_store_n(hint, 1, __ATOMIC_RELAXED);
+    return meta_set_atomic(p, META_PIN);
+}
+/* Whether p is pinned, reading the PIN map only when p's chunk has ever
+ * had a pin. */
+static inline int meta_pinned(const void *p)
+{
+    return __atomic_load_n(&chunk_of(p)->pin_hint, __ATOMIC_RELAXED) && meta_test_acquire(p, META_PIN);
 }
 /* Clear the bit; 1 when this call cleared it. */
 static inline int meta_clear_atomic(const void *p, int map)

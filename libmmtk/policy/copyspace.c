@@ -4,7 +4,10 @@
  * space behind the tracing worker's copy allocator, and afterwards all its
  * chunks go back to the client.
  *
- * Forwarding protocol (several workers may reach one object at once):
+ * Forwarding protocol (several workers may reach one object at once). For
+ * everything but the race itself the MARK bit is the state: MARK without
+ * PIN means forwarded (the old copy's first word holds the new address),
+ * MARK with PIN means kept in place.
  *   1. claim: atomically set the object's MARK bit; the worker that set it
  *      copies, the others wait for step 4;
  *   2. copy: memcpy into to-space, set the copy's VO bit, call post_copy
@@ -12,8 +15,9 @@
  *   3. write the new address into the old copy's first word;
  *   4. set FWD with release order; waiters read the first word after an
  *      acquiring load of FWD.
- * When the collection traces on one worker (heap->trace_workers == 1) steps
- * 1 and 4 are plain load/store pairs: no other thread touches the words.
+ * When the collection traces on one worker (heap->trace_workers == 1)
+ * nobody waits: MARK is tested and set with a plain load and store, and
+ * FWD is not used.
  *
  * Pinning: an object whose PIN bit is set (mmtk_pin_object, or a
  * conservative root for this collection) is marked in place instead. Its
@@ -50,11 +54,23 @@ static mmtk_object copy_mark_in_place(gc_worker *w, mmtk_object obj)
  * to-space; the mutator that needed it gets out_of_memory instead. */
 static mmtk_object copy_stay(gc_worker *w, mmtk_object obj)
 {
-    if (meta_set_atomic(obj, META_PIN))
+    if (meta_pin(obj))
         gc_note_transient_pin(w->heap, obj);
     __atomic_fetch_or(&chunk_of(obj)->flags, COPY_CHUNK_PINNED, __ATOMIC_RELAXED);
     gc_enqueue(w, obj);
     return obj;
+}
+
+/* obj was claimed by another worker: wait until it is copied (FWD) or kept
+ * in place (PIN), and return where it is now. */
+static mmtk_object copy_wait(mmtk_object obj)
+{
+    while (!meta_test_acquire(obj, META_FWD)) {
+        if (meta_pinned(obj))
+            return obj;
+        gc_spin_pause();
+    }
+    return *(mmtk_object *)obj;
 }
 
 static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
@@ -64,24 +80,20 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
             return copy_mark_in_place(w, obj);
         return obj;   /* a to-space copy: scanned when it was made */
     }
-    /* The FWD word is written at the end: fetch it while MARK is claimed. */
-    __builtin_prefetch(meta_word(obj, META_FWD), 1);
-    if (MMTK_UNLIKELY(meta_test_acquire(obj, META_PIN)))
+    if (MMTK_UNLIKELY(meta_pinned(obj)))
         return copy_mark_in_place(w, obj);
-    /* One worker (gc_trace): nobody races on the metadata words, so plain
-     * loads and stores claim and publish (no locked instructions: they
-     * were ~60% of this function's cycles). */
+    /* One worker (gc_trace): nobody races on the metadata words, so a plain
+     * load and store claim (no locked instructions: they were ~60% of this
+     * function's cycles). */
     int alone = s->heap->trace_workers == 1;
-    if (alone ? meta_test(obj, META_MARK) : !meta_set_atomic(obj, META_MARK)) {
-        while (!meta_test_acquire(obj, META_FWD)) {
-            if (meta_test_acquire(obj, META_PIN))
-                return obj;
-            gc_spin_pause();
-        }
-        return *(mmtk_object *)obj;
+    if (alone) {
+        uint64_t *mark = meta_word(obj, META_MARK), bit = meta_bit(obj), m = *mark;
+        if (m & bit)
+            return *(mmtk_object *)obj;   /* forwarded: pinned ones were caught above */
+        *mark = m | bit;
+    } else if (!meta_set_atomic(obj, META_MARK)) {
+        return copy_wait(obj);
     }
-    if (alone)
-        meta_set(obj, META_MARK);
     mmtk *heap = s->heap;
     MMTK_ASSERT(meta_test(obj, META_VO));
     size_t size = gc_object_size(heap, obj);
@@ -100,9 +112,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     if (heap->binding.post_copy)
         heap->binding.post_copy(heap->vm, obj, to);
     *(mmtk_object *)obj = to;
-    if (alone)
-        meta_set(obj, META_FWD);
-    else
+    if (!alone)
         meta_set_release(obj, META_FWD);
     w->objects_copied++;
     w->bytes_copied += size;
@@ -113,7 +123,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
 /* A conservative root: pin obj for this collection (gc.c unpins it). */
 static mmtk_object copy_trace_pinned(space *s, gc_worker *w, mmtk_object obj)
 {
-    if (meta_set_atomic(obj, META_PIN))
+    if (meta_pin(obj))
         gc_note_transient_pin(w->heap, obj);
     return copy_trace(s, w, obj);
 }
@@ -122,22 +132,25 @@ static int copy_is_live(space *s, mmtk_object obj)
 {
     if (!s->is_from)
         return (chunk_of(obj)->flags & COPY_CHUNK_RETAINED) ? meta_test_acquire(obj, META_MARK) : 1;
-    return meta_test_acquire(obj, META_FWD) || meta_test_acquire(obj, META_MARK);
+    return meta_test_acquire(obj, META_MARK);
 }
 
 static mmtk_object copy_forwarded(space *s, mmtk_object obj)
 {
-    if (s->is_from && meta_test_acquire(obj, META_FWD))
+    if (s->is_from && meta_test_acquire(obj, META_MARK) && !meta_pinned(obj))
         return *(mmtk_object *)obj;
     return obj;
 }
 
-/* Keep only the objects marked in place (MARK without FWD); 1 if any. */
-static int copy_keep_in_place(chunk *c)
+/* Keep only the objects marked in place, 1 if any: in a from-space chunk
+ * MARK with PIN (MARK alone means forwarded), in a retained chunk of a
+ * space that was not evacuated every MARK. */
+static int copy_keep_in_place(chunk *c, int evacuated)
 {
+    uint64_t all_stayed = evacuated ? 0 : ~(uint64_t)0;
     uint64_t any = 0;
     for (size_t i = 0; i < CHUNK_BITMAP_WORDS; i++) {
-        uint64_t keep = c->bits[META_MARK][i] & ~c->bits[META_FWD][i];
+        uint64_t keep = c->bits[META_MARK][i] & (c->bits[META_PIN][i] | all_stayed);
         c->bits[META_VO][i] = keep;
         c->bits[META_PIN][i] &= keep;
         c->bits[META_MARK][i] = 0;
@@ -155,7 +168,7 @@ static void copy_release(space *s)
         next = c->next;
         if (!s->is_from && !(c->flags & COPY_CHUNK_RETAINED))
             continue;   /* fresh copies: nothing to do */
-        if (copy_keep_in_place(c)) {
+        if (copy_keep_in_place(c, s->is_from)) {
             c->flags = COPY_CHUNK_RETAINED;
             c->cursor = chunk_end(c);
             if (s->bump_chunk == c)

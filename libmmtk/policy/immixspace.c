@@ -217,7 +217,7 @@ static mmtk_object immix_trace(space *s, gc_worker *w, mmtk_object obj)
 /* A conservative root: pinned for this collection (gc.c unpins it). */
 static mmtk_object immix_trace_pinned(space *s, gc_worker *w, mmtk_object obj)
 {
-    if (meta_set_atomic(obj, META_PIN))
+    if (meta_pin(obj))
         gc_note_transient_pin(w->heap, obj);
     return immix_trace(s, w, obj);
 }

@@ -143,7 +143,7 @@ static mmtk_object mc_forwarded(space *s, mmtk_object obj)
  * release), so its region is fixed. */
 static mmtk_object mc_trace_pinned(space *s, gc_worker *w, mmtk_object obj)
 {
-    if (((mc_space *)s)->mode == MC_MARK && meta_set_atomic(obj, META_PIN))
+    if (((mc_space *)s)->mode == MC_MARK && meta_pin(obj))
         gc_note_transient_pin(w->heap, obj);
     return mc_trace(s, w, obj);
 }
