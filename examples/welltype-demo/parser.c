@@ -121,6 +121,26 @@ static const char *expect_ident(parser *p, const char *what)
 /* append to a singly linked list kept by its tail pointer */
 #define LIST_ADD(tailp, n) do { *(tailp) = (n); (tailp) = &(n)->next; } while (0)
 
+/* KEYWORD NAME as a node of `kind` placed at the keyword (var, record, func) */
+static wt_node *parse_keyword_named(parser *p, int kind, const char *what)
+{
+    wt_node *n = node(p, kind, p->tok.line, p->tok.col);
+    next(p);
+    n->name = expect_ident(p, what);
+    return n;
+}
+
+/* NAME ':' as a node of `kind` placed at the name; the caller parses what
+ * follows (a type for fields and parameters, an expression for a field's
+ * value in `new`) */
+static wt_node *parse_named(parser *p, int kind, const char *what)
+{
+    wt_node *n = node(p, kind, p->tok.line, p->tok.col);
+    n->name = expect_ident(p, what);
+    expect(p, TK_COLON);
+    return n;
+}
+
 static wt_node *parse_type(parser *p)
 {
     wt_node *t;
@@ -197,9 +217,7 @@ static wt_node *parse_new(parser *p)
     expect(p, TK_LBRACE);
     wt_node **tail = &n->list;
     while (p->tok.kind != TK_RBRACE) {
-        wt_node *f = node(p, N_FIELD_INIT, p->tok.line, p->tok.col);
-        f->name = expect_ident(p, "a field name");
-        expect(p, TK_COLON);
+        wt_node *f = parse_named(p, N_FIELD_INIT, "a field name");
         f->a = parse_expr(p);
         LIST_ADD(tail, f);
         if (!accept(p, TK_COMMA))
@@ -291,25 +309,22 @@ static wt_node *parse_unary(parser *p)
     return parse_postfix(p);
 }
 
-/* binary precedence levels, loosest first; 0 = not a binary operator */
-static int binary_level(int tok)
-{
-    switch (tok) {
-    case TK_OR: return 1;
-    case TK_AND: return 2;
-    case TK_EQ: case TK_NE: return 3;
-    case TK_LT: case TK_LE: case TK_GT: case TK_GE: return 4;
-    case TK_PLUS: case TK_MINUS: return 5;
-    case TK_STAR: case TK_SLASH: case TK_PERCENT: return 6;
-    default: return 0;
-    }
-}
+/* Binary operators' precedence levels, loosest first; 0: not a binary
+ * operator. parse_binary climbs them with one loop. */
+static const unsigned char binary_levels[TK_COUNT] = {
+    [TK_OR] = 1,
+    [TK_AND] = 2,
+    [TK_EQ] = 3, [TK_NE] = 3,
+    [TK_LT] = 4, [TK_LE] = 4, [TK_GT] = 4, [TK_GE] = 4,
+    [TK_PLUS] = 5, [TK_MINUS] = 5,
+    [TK_STAR] = 6, [TK_SLASH] = 6, [TK_PERCENT] = 6,
+};
 
 static wt_node *parse_binary(parser *p, int min_level)
 {
     wt_node *left = parse_unary(p);
     for (int chain = 0;; chain++) {
-        int level = binary_level(p->tok.kind);
+        int level = binary_levels[p->tok.kind];   /* the lexer's kinds are < TK_COUNT */
         if (level == 0 || level < min_level) {
             p->depth -= chain;
             return left;
@@ -367,9 +382,7 @@ static wt_node *parse_if(parser *p)
 
 static wt_node *parse_var(parser *p)
 {
-    wt_node *n = node(p, N_VAR, p->tok.line, p->tok.col);
-    next(p);
-    n->name = expect_ident(p, "a variable name");
+    wt_node *n = parse_keyword_named(p, N_VAR, "a variable name");
     if (accept(p, TK_COLON))
         n->type = parse_type(p);
     expect(p, TK_ASSIGN);
@@ -436,15 +449,11 @@ static wt_node *parse_stmt(parser *p)
 /* Top level                                                           */
 static wt_node *parse_record(parser *p)
 {
-    wt_node *n = node(p, N_RECORD, p->tok.line, p->tok.col);
-    next(p);
-    n->name = expect_ident(p, "a record name");
+    wt_node *n = parse_keyword_named(p, N_RECORD, "a record name");
     expect(p, TK_LBRACE);
     wt_node **tail = &n->list;
     while (p->tok.kind != TK_RBRACE) {
-        wt_node *f = node(p, N_FIELD_DECL, p->tok.line, p->tok.col);
-        f->name = expect_ident(p, "a field name");
-        expect(p, TK_COLON);
+        wt_node *f = parse_named(p, N_FIELD_DECL, "a field name");
         f->type = parse_type(p);
         LIST_ADD(tail, f);
         if (!accept(p, TK_COMMA) && !accept(p, TK_SEMI))
@@ -456,16 +465,12 @@ static wt_node *parse_record(parser *p)
 
 static wt_node *parse_func(parser *p)
 {
-    wt_node *n = node(p, N_FUNC, p->tok.line, p->tok.col);
-    next(p);
-    n->name = expect_ident(p, "a function name");
+    wt_node *n = parse_keyword_named(p, N_FUNC, "a function name");
     expect(p, TK_LPAREN);
     wt_node **tail = &n->list;
     if (p->tok.kind != TK_RPAREN) {
         do {
-            wt_node *prm = node(p, N_PARAM, p->tok.line, p->tok.col);
-            prm->name = expect_ident(p, "a parameter name");
-            expect(p, TK_COLON);
+            wt_node *prm = parse_named(p, N_PARAM, "a parameter name");
             prm->type = parse_type(p);
             LIST_ADD(tail, prm);
         } while (accept(p, TK_COMMA));
