@@ -81,9 +81,7 @@ static void b_scan(void *vm, mmtk_object o, mmtk_visitor *v)
 {
     (void)vm;
     uint64_t h = *(uint64_t *)o;
-    mmtk_object *f = (mmtk_object *)((char *)o + 8);
-    for (unsigned k = 0; k < (h & 0xff); k++)
-        mmtk_visit_slot(v, &f[k]);
+    mmtk_visit_slots(v, (mmtk_object *)((char *)o + 8), h & 0xff);
 }
 
 static void b_roots(void *vm, mmtk_visitor *v)

@@ -136,12 +136,11 @@ static void trace_slot_now(gc_worker *w, mmtk_object *slot)
  * of stalling on it (the header miss was ~17% of a nursery collection's
  * CPU). Every held slot is traced before the packet or root scan that
  * found it ends (trace_fifo_drain). */
-static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
+static inline void trace_slot_in(gc_worker *w, mmtk_object *slot)
 {
     mmtk_object obj = *slot;
     if (!obj)
         return;
-    gc_worker *w = v->worker;
     __builtin_prefetch(obj);
     /* and its mark word, if obj is in a chunk (a prefetch never faults) */
     __builtin_prefetch(meta_word(obj, META_MARK), 1);
@@ -150,6 +149,18 @@ static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
     w->fifo[i] = slot;
     if (held)
         trace_slot_now(w, held);
+}
+
+static void trace_slot(mmtk_visitor *v, mmtk_object *slot)
+{
+    trace_slot_in(v->worker, slot);
+}
+
+static void trace_slots(mmtk_visitor *v, mmtk_object *first, size_t n)
+{
+    gc_worker *w = v->worker;
+    for (size_t i = 0; i < n; i++)
+        trace_slot_in(w, &first[i]);
 }
 
 static void trace_fifo_drain(gc_worker *w)
@@ -331,6 +342,7 @@ static void workers_prepare(mmtk *heap)
         memset(w, 0, sizeof *w);
         w->heap = heap;
         w->visitor.slot = trace_slot;
+        w->visitor.slots = trace_slots;
         w->visitor.conservative = gc_trace_conservative;
         w->visitor.worker = w;
         if (heap->plan->worker_init)
@@ -503,6 +515,18 @@ void mmtk_visit_slot(mmtk_visitor *v, mmtk_object *slot)
 {
     if (v && slot)
         v->slot(v, slot);
+}
+
+void mmtk_visit_slots(mmtk_visitor *v, mmtk_object *first, size_t count)
+{
+    if (!v || !first)
+        return;
+    if (v->slots) {
+        v->slots(v, first, count);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        v->slot(v, &first[i]);
 }
 
 void mmtk_visit_conservative(mmtk_visitor *v, void *word)

@@ -77,6 +77,10 @@ MMTK_API void mmtk_visit_conservative(mmtk_visitor *visitor, void *word);
      /* a word that may or may not point into the heap (interior pointers included);
         an object it points into is kept alive and not moved in this collection */
 MMTK_API void mmtk_visit_range_conservative(mmtk_visitor *visitor, void *start, void *end);
+/* Extension: count consecutive reference fields (or roots) starting at
+ * first, as if mmtk_visit_slot were called on each in turn; one call instead
+ * of count, so the collector's loop runs without a call per field. */
+MMTK_API void mmtk_visit_slots(mmtk_visitor *visitor, mmtk_object *first, size_t count);
 
 /* ------------------------------------------------------------------ */
 /* Building a heap. */

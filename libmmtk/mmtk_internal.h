@@ -64,6 +64,7 @@ typedef struct trace_packet {
 /* A visitor handed to binding callbacks: what a visited slot means. */
 struct mmtk_visitor {
     void (*slot)(mmtk_visitor *v, mmtk_object *slot);
+    void (*slots)(mmtk_visitor *v, mmtk_object *first, size_t n);   /* NULL: slot on each */
     void (*conservative)(mmtk_visitor *v, void *word);
     gc_worker *worker;
     void *arg;
@@ -224,6 +225,13 @@ void verify_heap(struct mmtk *heap);
 
 /* ---- figures (stats.c) ---- */
 void stats_collection_done(struct mmtk *heap, uint64_t pause_ns);
+
+/* Mark obj (its MARK bit) in this collection: 1 when this call marked it.
+ * Plain when the trace runs on one worker, atomic otherwise. */
+static inline int gc_mark(const struct mmtk *heap, mmtk_object obj)
+{
+    return heap->trace_workers == 1 ? meta_set_alone(obj, META_MARK) : meta_set_atomic(obj, META_MARK);
+}
 
 static inline void gc_spin_pause(void)
 {

@@ -144,6 +144,16 @@ static inline int meta_set_atomic(const void *p, int map)
         return 0;
     return (__atomic_fetch_or(w, b, __ATOMIC_ACQ_REL) & b) == 0;
 }
+/* meta_set_atomic for a tracer that is alone (one worker, world stopped):
+ * a plain read-modify-write, no locked instruction. */
+static inline int meta_set_alone(const void *p, int map)
+{
+    uint64_t b = meta_bit(p), *w = meta_word(p, map), v = __atomic_load_n(w, __ATOMIC_RELAXED);
+    if (v & b)
+        return 0;
+    __atomic_store_n(w, v | b, __ATOMIC_RELAXED);
+    return 1;
+}
 static inline void meta_set_release(const void *p, int map)
 {
     __atomic_fetch_or(meta_word(p, map), meta_bit(p), __ATOMIC_RELEASE);

@@ -87,10 +87,8 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
      * function's cycles). */
     int alone = s->heap->trace_workers == 1;
     if (alone) {
-        uint64_t *mark = meta_word(obj, META_MARK), bit = meta_bit(obj), m = *mark;
-        if (m & bit)
+        if (!meta_set_alone(obj, META_MARK))
             return *(mmtk_object *)obj;   /* forwarded: pinned ones were caught above */
-        *mark = m | bit;
     } else if (!meta_set_atomic(obj, META_MARK)) {
         return copy_wait(obj);
     }

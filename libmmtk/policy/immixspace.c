@@ -203,13 +203,13 @@ static mmtk_object immix_trace(space *s, gc_worker *w, mmtk_object obj)
             return obj;   /* mature space of a nursery collection */
         if (__atomic_load_n(&immix_meta_of(obj)->line[immix_line_index(obj)], __ATOMIC_RELAXED) == LINE_LIVE)
             return obj;   /* old */
-        if (meta_set_atomic(obj, META_MARK))
+        if (gc_mark(s->heap, obj))
             immix_mark_in_place(is, w, obj);
         return obj;
     }
     if (is->defrag && immix_meta_of(obj)->candidate[immix_block_index(obj)])
         return immix_evacuate(is, w, obj);
-    if (meta_set_atomic(obj, META_MARK))
+    if (gc_mark(s->heap, obj))
         immix_mark_in_place(is, w, obj);
     return obj;
 }

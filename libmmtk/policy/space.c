@@ -119,7 +119,7 @@ mmtk_object space_mark_trace(space *s, gc_worker *w, mmtk_object obj)
 {
     (void)s;
     MMTK_ASSERT(chunk_of(obj)->space == s && meta_test(obj, META_VO));
-    if (meta_set_atomic(obj, META_MARK))
+    if (gc_mark(s->heap, obj))
         gc_enqueue(w, obj);
     return obj;
 }
