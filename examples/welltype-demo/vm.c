@@ -4,7 +4,7 @@
  * Invariants (the collector relies on them):
  *  - the value stack [0, sp), the globals and the string constants are the
  *    only places references live between instructions; vm->sp is synced
- *    (SYNC) before every call into libmmtk that may collect (mmtk_alloc via
+ *    before every call into libmmtk that may collect (mmtk_alloc via
  *    wt_alloc_object, mmtk_safepoint);
  *  - no object pointer is kept in a C local across such a call: operands are
  *    re-read from the stack afterwards, because a moving plan may have moved
@@ -178,7 +178,6 @@ static int vm_poll(wt_vm *vm)
 
 /* ------------------------------------------------------------------ */
 /* The loop                                                            */
-#define SYNC()   (vm->sp = (size_t)(sp - stack))
 #define INT_OP(expr) do { uint64_t x = (uint64_t)wt_to_int(sp[-2]), \
                                y = (uint64_t)wt_to_int(sp[-1]);          \
         sp[-2] = wt_int((int64_t)(expr)); sp--; } while (0)
@@ -249,9 +248,9 @@ static int op_chr(wt_vm *vm, size_t at, wt_val v)
 
 /* Instructions that read or write objects, and those that allocate: kept out
  * of the dispatch loop's body. Each gets the stack top, returns the new one,
- * or NULL when the program stops (the job says why). sp is synced first for
- * the ones that may collect. */
-static inline wt_val *vm_exec_object(wt_vm *vm, int op, int32_t arg, size_t at, wt_val *sp)
+ * or NULL when the program stops (the job says why). */
+static inline wt_val *vm_exec_object(wt_vm *vm, int op, int32_t arg, size_t at, size_t *pcp,
+                                     wt_val *sp)
 {
     switch (op) {
     case OP_INDEX: {
@@ -278,14 +277,16 @@ static inline wt_val *vm_exec_object(wt_vm *vm, int op, int32_t arg, size_t at, 
         sp[-2] = wt_int((unsigned char)wt_obj_bytes(sp[-2])[i]);
         return sp - 1;
     }
-    case OP_FIELD:
+    case OP_FIELD:                               /* one operand: arg */
+        ++*pcp;
         if (!sp[-1]) {
             vm_error(vm, at, "null record");
             return NULL;
         }
         sp[-1] = wt_obj_fields(sp[-1])[arg];
         return sp;
-    case OP_STORE_FIELD:
+    case OP_STORE_FIELD:                         /* one operand: arg */
+        ++*pcp;
         if (!sp[-2]) {
             vm_error(vm, at, "null record");
             return NULL;
@@ -305,11 +306,23 @@ static inline wt_val *vm_exec_object(wt_vm *vm, int op, int32_t arg, size_t at, 
     }
 }
 
-static wt_val *vm_exec_alloc(wt_vm *vm, int op, int32_t arg, size_t at, wt_val *sp)
+/* The rare instructions, out of the dispatch loop: those that allocate
+ * (sp is synced first, they may collect), string comparisons, print, and
+ * the ends of a run.
+ * Returns the new stack top, or NULL when the program stops: the job's
+ * status says why (WT_OK after OP_HALT). */
+static wt_val *vm_exec_rare(wt_vm *vm, int op, size_t at, size_t *pcp, wt_val *sp)
 {
+    const int32_t *code = vm->prog->code;
+    int32_t arg = 0;
     int rc;
+    if (op == OP_NEW_ARRAY || op == OP_ARRAY_LIT || op == OP_NEW_RECORD || op == OP_PRINT)
+        arg = code[(*pcp)++];                    /* one operand (print: then the kinds) */
     vm->sp = (size_t)(sp - vm->stack);
     switch (op) {
+    case OP_STR_EQ: case OP_STR_NE:
+        sp[-2] = wt_int(str_equal(sp[-2], sp[-1]) == (op == OP_STR_EQ));
+        return sp - 1;
     case OP_CONCAT: rc = op_concat(vm); break;
     case OP_NEW_ARRAY: rc = op_new_array(vm, at, arg); break;
     case OP_ARRAY_LIT: rc = op_collect(vm, WT_OBJ_ARRAY, (size_t)arg); break;
@@ -321,11 +334,62 @@ static wt_val *vm_exec_alloc(wt_vm *vm, int op, int32_t arg, size_t at, wt_val *
         vm->sp--;
         rc = wt_to_int(sp[-1]) ? push_cstring(vm, "true", 4) : push_cstring(vm, "false", 5);
         break;
-    default: /* OP_CHR */
-        rc = op_chr(vm, at, sp[-1]);
-        break;
+    case OP_CHR: rc = op_chr(vm, at, sp[-1]); break;
+    case OP_PRINT:                               /* n, then n type kinds */
+        if (op_print(vm, &code[*pcp], arg, sp))
+            return NULL;
+        *pcp += (size_t)arg;
+        return sp - arg;
+    case OP_HALT:
+        vm->job->status = WT_OK;
+        return NULL;
+    case OP_MISSING_RETURN:
+        vm_error(vm, at, "function ended without returning a value");
+        return NULL;
+    default:
+        vm_error(vm, at, "bad instruction %d", op);
+        return NULL;
     }
     return rc ? NULL : vm->stack + vm->sp;
+}
+
+/* OP_DIV, OP_MOD: 1 (the job says why) on division by zero */
+static inline int vm_divmod(wt_vm *vm, int op, size_t at, wt_val *sp)
+{
+    int64_t x = wt_to_int(sp[-2]), y = wt_to_int(sp[-1]);
+    if (y == 0)
+        return vm_error(vm, at, "division by zero") != 0;
+    sp[-2] = wt_int(op == OP_DIV ? x / y : x % y);   /* 63-bit: no overflow */
+    return 0;
+}
+
+/* OP_LOOP: a backward jump, a safepoint */
+static inline int vm_loop(wt_vm *vm, const int32_t *code, size_t *pcp, wt_val *sp)
+{
+    *pcp = (size_t)code[*pcp];
+    vm->sp = (size_t)(sp - vm->stack);
+    return vm_poll(vm);
+}
+
+/* OP_AND_JMP, OP_OR_JMP: the new pc; pops the operand unless it jumps */
+static inline size_t vm_and_or(int op, const int32_t *code, size_t pc, wt_val **spp)
+{
+    if ((wt_to_int((*spp)[-1]) != 0) == (op == OP_OR_JMP))
+        return (size_t)code[pc];
+    --*spp;
+    return pc + 1;
+}
+
+/* OP_RET, OP_RET_VOID: back to the caller's frame */
+static inline void vm_return(wt_vm *vm, int op, wt_val **spp, wt_val **basep, size_t *pcp)
+{
+    wt_val v = (*spp)[-1];
+    wt_frame fr = vm->frames[--vm->nframes];
+    *spp = *basep;
+    if (op == OP_RET)
+        *(*spp)++ = v;
+    *basep = vm->stack + fr.base;
+    *pcp = fr.ret_pc;
 }
 
 int wt_interpret(wt_vm *vm)
@@ -351,14 +415,10 @@ int wt_interpret(wt_vm *vm)
         case OP_ADD: INT_OP(x + y); break;
         case OP_SUB: INT_OP(x - y); break;
         case OP_MUL: INT_OP(x * y); break;
-        case OP_DIV: case OP_MOD: {
-            int64_t x = wt_to_int(sp[-2]), y = wt_to_int(sp[-1]);
-            if (y == 0)
-                return vm_error(vm, at, "division by zero");
-            sp[-2] = wt_int(op == OP_DIV ? x / y : x % y);   /* 63-bit: no overflow */
-            sp--;
+        case OP_DIV: case OP_MOD:
+            if (vm_divmod(vm, op, at, sp--))
+                return -1;
             break;
-        }
         case OP_NEG: sp[-1] = wt_int((int64_t)(0 - (uint64_t)wt_to_int(sp[-1]))); break;
         case OP_NOT: sp[-1] = wt_int(!wt_to_int(sp[-1])); break;
         case OP_LT: CMP_OP(<); break;
@@ -367,73 +427,27 @@ int wt_interpret(wt_vm *vm)
         case OP_GE: CMP_OP(>=); break;
         case OP_EQ: sp[-2] = wt_int(sp[-2] == sp[-1]); sp--; break;
         case OP_NE: sp[-2] = wt_int(sp[-2] != sp[-1]); sp--; break;
-        case OP_STR_EQ: sp[-2] = wt_int(str_equal(sp[-2], sp[-1])); sp--; break;
-        case OP_STR_NE: sp[-2] = wt_int(!str_equal(sp[-2], sp[-1])); sp--; break;
         case OP_JMP: pc = (size_t)code[pc]; break;
+        case OP_JMP_FALSE: pc = wt_to_int(*--sp) ? pc + 1 : (size_t)code[pc]; break;
+        case OP_AND_JMP: case OP_OR_JMP: pc = vm_and_or(op, code, pc, &sp); break;
         case OP_LOOP:
-            pc = (size_t)code[pc];
-            SYNC();
-            if (vm_poll(vm))
+            if (vm_loop(vm, code, &pc, sp))
                 return -1;
             break;
-        case OP_JMP_FALSE:
-            pc = wt_to_int(*--sp) ? pc + 1 : (size_t)code[pc];
-            break;
-        case OP_AND_JMP: case OP_OR_JMP:
-            if ((wt_to_int(sp[-1]) != 0) == (op == OP_OR_JMP)) {
-                pc = (size_t)code[pc];
-            } else {
-                sp--;
-                pc++;
-            }
-            break;
-        case OP_CALL: {
-            uint32_t f = (uint32_t)code[pc++];
-            if (vm_call(vm, at, f, &sp, &base, &pc))
+        case OP_CALL:
+            if (vm_call(vm, at, (uint32_t)code[pc++], &sp, &base, &pc))
                 return -1;
             break;
-        }
-        case OP_RET: case OP_RET_VOID: {
-            wt_val v = sp[-1];
-            wt_frame fr = vm->frames[--vm->nframes];
-            sp = base;
-            if (op == OP_RET)
-                *sp++ = v;
-            base = stack + fr.base;
-            pc = fr.ret_pc;
-            break;
-        }
-        case OP_FIELD: case OP_STORE_FIELD:           /* one operand */
-            pc++;
-            /* fall through */
-        case OP_INDEX: case OP_STORE_INDEX: case OP_STR_INDEX:
-        case OP_LEN_ARRAY: case OP_LEN_STR:
-            if (!(sp = vm_exec_object(vm, op, code[at + 1], at, sp)))
+        case OP_RET: case OP_RET_VOID: vm_return(vm, op, &sp, &base, &pc); break;
+        case OP_FIELD: case OP_STORE_FIELD: case OP_INDEX: case OP_STORE_INDEX:
+        case OP_STR_INDEX: case OP_LEN_ARRAY: case OP_LEN_STR:
+            if (!(sp = vm_exec_object(vm, op, code[pc], at, &pc, sp)))
                 return -1;
             break;
-        case OP_NEW_ARRAY: case OP_ARRAY_LIT: case OP_NEW_RECORD:  /* one operand */
-            pc++;
-            /* fall through */
-        case OP_CONCAT: case OP_INT_STR: case OP_BOOL_STR: case OP_CHR:
-            if (!(sp = vm_exec_alloc(vm, op, code[at + 1], at, sp)))
-                return -1;
+        default:       /* allocation, string comparisons, print, halt, errors */
+            if (!(sp = vm_exec_rare(vm, op, at, &pc, sp)))
+                return vm->job->status == WT_OK ? 0 : -1;
             break;
-        case OP_PRINT: {
-            int n = code[pc];
-            if (op_print(vm, &code[pc + 1], n, sp))
-                return -1;
-            sp -= n;
-            pc += (size_t)n + 1;
-            break;
-        }
-        case OP_MISSING_RETURN:
-            return vm_error(vm, at, "function ended without returning a value");
-        case OP_HALT:
-            SYNC();
-            vm->job->status = WT_OK;
-            return 0;
-        default:
-            return vm_error(vm, at, "bad instruction %d", op);
         }
     }
 }
