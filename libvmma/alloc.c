@@ -193,11 +193,11 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
     unsigned poisoned = 0;
     int corrupt = 0;
     void *p = NULL;
-    client_lock(c);
+    int locked = client_lock(c);
     if (k < VMMA_CACHE_ORDERS && cache_depth(c, k))   /* list k gets its cached blocks */
         cache_spill(c, k, cache_depth(c, k));
     if (VMMA_UNLIKELY(over_limit(c, flags, rounded))) {
-        client_unlock(c);
+        client_unlock(c, locked);
         vmma_report(ctx, EDQUOT, "%s: %zu bytes would pass the limit of %zu bytes of client %p",
                     fn, size, c->limit, (void *)c);
         errno = EDQUOT;
@@ -210,7 +210,7 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
     if (VMMA_UNLIKELY(!p)) {
         p = alloc_slow(c, k, &poisoned, &corrupt);
         if (!p) {
-            client_unlock(c);
+            client_unlock(c, locked);
             if (corrupt)
                 report_corrupt(c, fn);
             vmma_report(ctx, ENOMEM, "%s: no memory left for %zu bytes in client %p",
@@ -226,7 +226,7 @@ static void *client_alloc(struct vmma_client *c, size_t size, size_t align, cons
         cnt_add(&c->requested, size);
         cnt_add(&c->alloc_count, 1);
     }
-    client_unlock(c);
+    client_unlock(c, locked);
     if (VMMA_UNLIKELY(corrupt))
         report_corrupt(c, fn);
     if (VMMA_UNLIKELY(poisoned))
@@ -255,9 +255,9 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
         return NULL;
     }
     size_t bytes = n << ctx->arena_shift;
-    client_lock(c);
+    int locked = client_lock(c);
     if (over_limit(c, flags, bytes)) {
-        client_unlock(c);
+        client_unlock(c, locked);
         vmma_report(ctx, EDQUOT, "%s: %zu bytes would pass the limit of %zu bytes of client %p",
                     fn, size, c->limit, (void *)c);
         errno = EDQUOT;
@@ -277,7 +277,7 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
     }
     pool_unlock(ctx);
     if (err) {
-        client_unlock(c);
+        client_unlock(c, locked);
         vmma_report(ctx, ENOMEM, "%s: no run of %zu free arenas left for %zu bytes", fn, n, size);
         errno = ENOMEM;
         return NULL;
@@ -288,7 +288,7 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
         cnt_add(&c->requested, size);
         cnt_add(&c->alloc_count, 1);
     }
-    client_unlock(c);
+    client_unlock(c, locked);
     void *p = arena_addr(ctx, a);
     track_alloc(c, p, bytes, bytes);
     if (flags & VMMA_FEATURE_ZERO_FILL) {
@@ -300,33 +300,61 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
     return p;
 }
 
+static void *alloc_held(vmma_client *c, size_t size);
 static void *alloc_locked(vmma_client *c, size_t size);
 
+/* Three tiers (fastpath.h): the hot cache with no lock; the same under one
+ * try of a THREAD_SAFE client's lock; everything else out of line. */
 void *vmma_alloc(vmma_client *c, size_t size)
 {
-    if (VMMA_LIKELY(client_valid(c) && !atomic_load_explicit(&c->slow, memory_order_relaxed))) {
-        void *p = fast_alloc(c, size);
-        if (VMMA_LIKELY(p != NULL))
+    if (VMMA_LIKELY(client_valid(c))) {
+        unsigned slow = atomic_load_explicit(&c->slow, memory_order_relaxed);
+        if (VMMA_LIKELY(!slow)) {
+            void *p = fast_alloc(c, size);
+            if (VMMA_LIKELY(p != NULL))
+                return p;
+        } else if (VMMA_LIKELY(slow == VMMA_SLOW_LOCKED && lock_try(&c->lock))) {
+            void *p = fast_alloc(c, size);
+            if (VMMA_UNLIKELY(!p))
+                return alloc_held(c, size);
+            lock_release(&c->lock);
             return p;
+        }
     }
     return alloc_locked(c, size);
 }
 
-/* Behind the unlocked tier: the locked tier, then the complete path. */
+/* The hot cache, then the free list of the order (caller holds c's lock
+ * and has checked c's slow word). */
+static inline void *alloc_listed(vmma_client *c, size_t size)
+{
+    if (size > c->block_size)
+        return NULL;
+    unsigned k = fast_order(c, size);
+    void *p = cache_pop(c, k);
+    return p ? p : fast_pop(c, k);
+}
+
+/* THREAD_SAFE, lock taken by vmma_alloc, hot cache empty: the free list,
+ * else the complete path. */
+__attribute__((noinline)) static void *alloc_held(vmma_client *c, size_t size)
+{
+    void *p = alloc_listed(c, size);
+    lock_release(&c->lock);
+    return VMMA_LIKELY(p != NULL) ? p : client_alloc(c, size, 0, "vmma_alloc");
+}
+
+/* Behind the first tiers: the locked tier, then the complete path. */
 __attribute__((noinline)) static void *alloc_locked(vmma_client *c, size_t size)
 {
     if (VMMA_UNLIKELY(!client_valid(c))) {
         errno = EINVAL;
         return NULL;
     }
-    if (size <= c->block_size &&
-        !(atomic_load_explicit(&c->slow, memory_order_relaxed) & ~VMMA_SLOW_LOCKED)) {
-        unsigned k = fast_order(c, size);
-        client_lock(c);
-        void *p = cache_pop(c, k);
-        if (!p)
-            p = fast_pop(c, k);
-        client_unlock(c);
+    if (!(atomic_load_explicit(&c->slow, memory_order_relaxed) & ~VMMA_SLOW_LOCKED)) {
+        int locked = client_lock(c);
+        void *p = alloc_listed(c, size);
+        client_unlock(c, locked);
         if (VMMA_LIKELY(p != NULL))
             return p;
     }
@@ -460,8 +488,10 @@ __attribute__((noinline, cold)) static int refuse(const struct vmma_context *ctx
     return EINVAL;
 }
 
+static int free_held(vmma_context *ctx, struct vmma_client *c, void *p, size_t off, int locked);
 static int free_slow(vmma_context *ctx, void *p);
 
+/* The tiers of vmma_alloc, for the owner of the arena p lies in. */
 int vmma_free(vmma_context *ctx, void *p)
 {
     if (VMMA_LIKELY(ctx != NULL)) {
@@ -469,16 +499,37 @@ int vmma_free(vmma_context *ctx, void *p)
         if (VMMA_LIKELY(off < ctx->arena_bytes && ctx->magic == VMMA_CONTEXT_MAGIC)) {
             const struct vmma_arena *ar = &ctx->arenas[off >> ctx->arena_shift];
             struct vmma_client *c = ar->owner;
-            if (VMMA_LIKELY(ar->kind == ARENA_BUDDY &&
-                            !atomic_load_explicit(&c->slow, memory_order_relaxed) &&
-                            fast_free(c, p, off)))
-                return 0;
+            if (VMMA_LIKELY(ar->kind == ARENA_BUDDY)) {
+                unsigned slow = atomic_load_explicit(&c->slow, memory_order_relaxed);
+                if (VMMA_LIKELY(!slow)) {
+                    if (VMMA_LIKELY(fast_free(c, p, off)))
+                        return 0;
+                } else if (VMMA_LIKELY(slow == VMMA_SLOW_LOCKED && lock_try(&c->lock))) {
+                    if (VMMA_UNLIKELY(!fast_free(c, p, off)))
+                        return free_held(ctx, c, p, off, 1);
+                    lock_release(&c->lock);
+                    return 0;
+                }
+            }
         }
     }
     return free_slow(ctx, p);
 }
 
-/* Behind the unlocked tier: the locked tier, then the complete path. */
+/* Free p at offset off of a BUDDY arena of c, whose lock the caller took
+ * (client_lock's result in locked); gives the lock back. */
+__attribute__((noinline)) static int free_held(vmma_context *ctx, struct vmma_client *c, void *p,
+                                               size_t off, int locked)
+{
+    int err = 0;
+    if (atomic_load_explicit(&c->slow, memory_order_relaxed) & ~VMMA_SLOW_LOCKED ||
+        !fast_push(c, p, off))
+        err = buddy_free_block(c, p, off);
+    client_unlock(c, locked);
+    return err ? refuse(ctx, "vmma_free", p, off) : 0;
+}
+
+/* Behind the first tiers: the locked tier, then the complete path. */
 __attribute__((noinline)) static int free_slow(vmma_context *ctx, void *p)
 {
     if (!p)
@@ -491,22 +542,15 @@ __attribute__((noinline)) static int free_slow(vmma_context *ctx, void *p)
     size_t a = off >> ctx->arena_shift;
     struct vmma_arena *ar = &ctx->arenas[a];
     struct vmma_client *c = ar->owner;
-    if (VMMA_LIKELY(ar->kind == ARENA_BUDDY)) {
-        client_lock(c);
-        int err = 0;
-        if (atomic_load_explicit(&c->slow, memory_order_relaxed) & ~VMMA_SLOW_LOCKED ||
-            !fast_push(c, p, off))
-            err = buddy_free_block(c, p, off);
-        client_unlock(c);
-        return err ? refuse(ctx, "vmma_free", p, off) : 0;
-    }
+    if (VMMA_LIKELY(ar->kind == ARENA_BUDDY))
+        return free_held(ctx, c, p, off, client_lock(c));
     if (ar->kind != ARENA_LARGE || (off & (ctx->block_size - 1)))
         return refuse(ctx, "vmma_free", p, off);
-    client_lock(c);
+    int locked = client_lock(c);
     int ok = ar->kind == ARENA_LARGE && ar->owner == c;
     if (ok)
         large_free(c, a);
-    client_unlock(c);
+    client_unlock(c, locked);
     return ok ? 0 : refuse(ctx, "vmma_free", p, off);
 }
 
@@ -548,9 +592,9 @@ size_t vmma_get_size(const vmma_client *cc, const void *p)
         return 0;
     size_t usable = 0;
     int large;
-    client_lock(c);
+    int locked = client_lock(c);
     size_t rounded = live_size(c, p, &usable, &large);
-    client_unlock(c);
+    client_unlock(c, locked);
     if (!rounded && (ctx_flags(c->ctx) & VMMA_FEATURE_CHECKED))
         refuse(c->ctx, "vmma_get_size", p, ctx_offset(c->ctx, p));
     return rounded ? usable : 0;
@@ -577,9 +621,9 @@ int vmma_test_address(const vmma_client *cc, const void *p)
     size_t off = ctx_offset(c->ctx, p);
     if (off == SIZE_MAX || c->ctx->arenas[off >> c->ctx->arena_shift].owner != c)
         return 0;
-    client_lock(c);
+    int locked = client_lock(c);
     int r = contains_live(c->ctx, off);
-    client_unlock(c);
+    client_unlock(c, locked);
     return r;
 }
 
@@ -593,9 +637,9 @@ vmma_client *vmma_get_owner(const vmma_context *ctx, const void *p)
     struct vmma_client *c = ctx->arenas[off >> ctx->arena_shift].owner;
     if (!c)
         return NULL;
-    client_lock(c);
+    int locked = client_lock(c);
     int r = contains_live(ctx, off);
-    client_unlock(c);
+    client_unlock(c, locked);
     return r ? c : NULL;
 }
 
@@ -615,13 +659,13 @@ static int resize_in_place(struct vmma_client *c, void *p, size_t size, size_t r
         if (need <= ctx->block_size || n != rounded >> ctx->arena_shift)
             return 0;
         size_t a = (size_t)((char *)p - ctx->base) >> ctx->arena_shift;
-        client_lock(c);
+        int locked = client_lock(c);
         if (stats) {
             cnt_sub(&c->requested, ctx->arenas[a].requested);
             cnt_add(&c->requested, size);
         }
         ctx->arenas[a].requested = size;
-        client_unlock(c);
+        client_unlock(c, locked);
         return 1;
     }
     if (need > ctx->block_size || need < size ||
@@ -632,10 +676,10 @@ static int resize_in_place(struct vmma_client *c, void *p, size_t size, size_t r
     size_t now, old_req = trailer_read(p, rounded, &usable);
     trailer_write(p, rounded, size);
     trailer_read(p, rounded, &now);
-    client_lock(c);
+    int locked = client_lock(c);
     cnt_sub(&c->requested, old_req);
     cnt_add(&c->requested, size);
-    client_unlock(c);
+    client_unlock(c, locked);
     track_resize(c, p, usable, now, rounded);
     if ((flags & VMMA_FEATURE_ZERO_FILL) && now > usable)
         memset((char *)p + usable, 0, now - usable);
@@ -653,9 +697,9 @@ void *vmma_realloc(vmma_client *c, void *p, size_t size)
     struct vmma_context *ctx = c->ctx;
     size_t usable = 0;
     int large;
-    client_lock(c);
+    int locked = client_lock(c);
     size_t rounded = live_size(c, p, &usable, &large);
-    client_unlock(c);
+    client_unlock(c, locked);
     if (!rounded) {
         refuse(ctx, "vmma_realloc", p, ctx_offset(ctx, p));
         errno = EINVAL;

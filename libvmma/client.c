@@ -61,24 +61,13 @@ vmma_client *vmma_create_client(vmma_context *ctx)
     atomic_init(&c->slow, client_slow_bits(ctx_flags(ctx)));
     c->base = ctx->base;
     c->bits = ctx->bits;
-    c->arena_shift = ctx->arena_shift;
-    c->align_shift = ctx->align_shift;
-    c->map_stride = 2 * ctx->map_words;
+    c->arena_shift = (unsigned char)ctx->arena_shift;
+    c->align_shift = (unsigned char)ctx->align_shift;
     c->block_size = ctx->block_size;
     c->align_mask = ctx->alignment - 1;
-    c->grp_shift = ctx->max_order < 6 ? ctx->max_order : 6;
-    c->grp_mask = ((size_t)1 << c->grp_shift) - 1;
-    c->word_shift = c->align_shift + c->grp_shift;
-#ifdef VMMA_HAVE_THREAD_SAFE
-    if (c->thread_safe) {
-        /* recursive: a vmma_walk visitor may query its own client */
-        pthread_mutexattr_t attr;
-        pthread_mutexattr_init(&attr);
-        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-        pthread_mutex_init(&c->lock, &attr);
-        pthread_mutexattr_destroy(&attr);
-    }
-#endif
+    c->grp_shift = (unsigned char)(ctx->max_order < 6 ? ctx->max_order : 6);
+    c->grp_mask = (1u << c->grp_shift) - 1;
+    c->word_shift = (unsigned char)(c->align_shift + c->grp_shift);
     c->next_client = ctx->clients;
     if (ctx->clients)
         ctx->clients->prev_client = c;
@@ -122,7 +111,7 @@ void vmma_delete_client(vmma_client *c)
         return;
     struct vmma_context *ctx = c->ctx;
     track_client_delete(c);
-    client_lock(c);
+    int locked = client_lock(c);
     pool_lock(ctx);
     client_release_all(c);
     if (c->prev_client)
@@ -135,11 +124,7 @@ void vmma_delete_client(vmma_client *c)
     cnt_add(&ctx->retired_allocs, cnt_get(&c->alloc_count));
     cnt_add(&ctx->retired_frees, cnt_get(&c->free_count));
     c->magic = VMMA_DEAD_MAGIC;
-    client_unlock(c);
-#ifdef VMMA_HAVE_THREAD_SAFE
-    if (c->thread_safe)
-        pthread_mutex_destroy(&c->lock);
-#endif
+    client_unlock(c, locked);
     records_give(ctx, c);
     pool_unlock(ctx);
 }
@@ -152,9 +137,9 @@ int vmma_set_client_limit(vmma_client *c, size_t max_bytes)
         vmma_report(c->ctx, ENOTSUP, "vmma_set_client_limit: LIMITS is not accepted by this context");
         return ENOTSUP;
     }
-    client_lock(c);
+    int locked = client_lock(c);
     c->limit = max_bytes;
-    client_unlock(c);
+    client_unlock(c, locked);
     return 0;
 }
 

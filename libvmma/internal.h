@@ -106,28 +106,41 @@ struct buddy_lists {
 #define VMMA_CACHE_ORDERS 8           /* orders 0..7: blocks up to 128 units */
 #define VMMA_CACHE_DEPTH 16
 
+/* The client lock (THREAD_SAFE): one word, taken by a compare-and-swap and
+ * given back by a plain store, so an uncontended public call pays one
+ * locked instruction (lock.c has the why and the waiting). */
+struct vmma_lock {
+    _Atomic unsigned word;       /* LOCK_FREE, LOCK_HELD or LOCK_SLEEPERS */
+};
+
 struct vmma_client {
-    /* hot: read by every alloc and free */
+    /* first cache line, hot: everything the fast paths read or write, the
+     * lock included (a contended client moves one line, not two) */
     uint64_t magic;
     _Atomic unsigned slow;       /* VMMA_SLOW_* bits: take the slow path */
-    int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
+    struct vmma_lock lock;
     char *base;                  /* copies of the context's geometry */
     uint64_t *bits;
-    unsigned arena_shift, align_shift;
-    size_t map_stride;           /* words of bitmaps per arena */
-    size_t block_size;
     size_t align_mask;           /* alignment - 1 */
-    size_t grp_mask;             /* (1 << grp_shift) - 1 */
-    unsigned grp_shift;          /* units per map word: log2(min(64, units per arena)) */
-    unsigned word_shift;         /* align_shift + grp_shift: offset >> word_shift = map pair */
+    size_t block_size;
+    unsigned char align_shift, arena_shift;
+    unsigned char grp_shift;     /* units per map word: log2(min(64, units per arena)) */
+    unsigned char word_shift;    /* align_shift + grp_shift: offset >> word_shift = map pair */
+    unsigned grp_mask;           /* (1 << grp_shift) - 1 */
     /* hot cache depths: one writer (under the lock), read by stats (relaxed) */
     _Atomic unsigned char cache_n[VMMA_CACHE_ORDERS];
+    /* second line on */
     void *cache[VMMA_CACHE_ORDERS][VMMA_CACHE_DEPTH];
     struct buddy_lists lists;
     /* cold */
     struct vmma_context *ctx;
+    int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
     uint32_t arena_list;         /* first arena of the client, or ARENA_NONE */
     size_t limit;                /* 0 = unlimited */
+    /* the thread inside vmma_walk of this client (its lock_self()), or
+     * NULL: that thread's queries from the visitor find the lock held by
+     * itself and go on without it (lock.c) */
+    _Atomic(const void *) walker;
     /* counters written under the client's lock, read by anyone (relaxed) */
     _Atomic size_t buddy_arenas; /* BUDDY arenas held */
     _Atomic size_t large_bytes;  /* bytes in LARGE runs */
@@ -136,10 +149,12 @@ struct vmma_client {
     _Atomic size_t alloc_count;
     _Atomic size_t free_count;
     struct vmma_client *next_client, *prev_client;   /* context's list / free records */
-#ifdef VMMA_HAVE_THREAD_SAFE
-    pthread_mutex_t lock;
-#endif
 };
+
+/* Records are 64-byte aligned (context.c): the fast paths touch one line
+ * of the record besides the cache stack they use. */
+_Static_assert(offsetof(struct vmma_client, cache) <= 64,
+               "the hot fields of a client fit one cache line");
 
 struct vmma_context {
     /* hot: read by every free */
@@ -213,23 +228,59 @@ static inline void cache_set_depth(struct vmma_client *c, unsigned k, unsigned n
 
 /* ---- locks ---------------------------------------------------------- */
 
-static inline void client_lock(struct vmma_client *c)
+enum { LOCK_FREE = 0, LOCK_HELD = 1, LOCK_SLEEPERS = 2 };
+
+/* lock.c: wait for the lock (contended), wake a sleeper, this thread's
+ * identity, and the re-entry test for a thread walking its client. */
+VMMA_HIDDEN void lock_wait(struct vmma_lock *l);
+VMMA_HIDDEN void lock_wake(struct vmma_lock *l);
+VMMA_HIDDEN const void *lock_self(void);
+VMMA_HIDDEN int client_lock_slow(struct vmma_client *c);
+
+static inline int lock_try(struct vmma_lock *l)
+{
+    unsigned expect = LOCK_FREE;
+    return atomic_compare_exchange_strong_explicit(&l->word, &expect, LOCK_HELD,
+                                                   memory_order_acquire, memory_order_relaxed);
+}
+
+static inline void lock_acquire(struct vmma_lock *l)
+{
+    if (VMMA_UNLIKELY(!lock_try(l)))
+        lock_wait(l);
+}
+
+/* A plain release store, no locked instruction; a thread that went to
+ * sleep meanwhile is woken (lock.c says why a wake-up can be missed only
+ * for a bounded time). */
+static inline void lock_release(struct vmma_lock *l)
+{
+    unsigned was = atomic_load_explicit(&l->word, memory_order_relaxed);
+    atomic_store_explicit(&l->word, LOCK_FREE, memory_order_release);
+    if (VMMA_UNLIKELY(was != LOCK_HELD))
+        lock_wake(l);
+}
+
+/* Take c's lock when c is THREAD_SAFE. Returns what client_unlock needs:
+ * 1 when taken, 0 when c takes no lock or this thread already holds it
+ * inside vmma_walk of c (a visitor's query). */
+static inline int client_lock(struct vmma_client *c)
 {
 #ifdef VMMA_HAVE_THREAD_SAFE
-    if (c->thread_safe)
-        pthread_mutex_lock(&c->lock);
+    if (!c->thread_safe)
+        return 0;
+    if (VMMA_LIKELY(lock_try(&c->lock)))
+        return 1;
+    return client_lock_slow(c);
 #else
     (void)c;
+    return 0;
 #endif
 }
-static inline void client_unlock(struct vmma_client *c)
+static inline void client_unlock(struct vmma_client *c, int taken)
 {
-#ifdef VMMA_HAVE_THREAD_SAFE
-    if (c->thread_safe)
-        pthread_mutex_unlock(&c->lock);
-#else
-    (void)c;
-#endif
+    if (taken)
+        lock_release(&c->lock);
 }
 static inline void pool_lock(struct vmma_context *ctx)
 {

@@ -3,7 +3,7 @@ lib_LTLIBRARIES += libvmma.la
 include_HEADERS += libvmma/libvmma.h
 noinst_HEADERS += libvmma/internal.h libvmma/buddy.h libvmma/fastpath.h libvmma/track.h
 libvmma_la_SOURCES = libvmma/context.c libvmma/client.c libvmma/alloc.c libvmma/buddy.c \
-	libvmma/stats.c libvmma/poison.c
+	libvmma/stats.c libvmma/poison.c libvmma/lock.c
 libvmma_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 libvmma_la_LDFLAGS = -version-info $(VMMA_LT_VERSION) -no-undefined
 

@@ -58,7 +58,7 @@ int vmma_populate_cached_blocks(const vmma_client *cc, vmma_cached_blocks *out)
         return EINVAL;
     const struct vmma_context *ctx = c->ctx;
     memset(out, 0, sizeof *out);
-    client_lock(c);
+    int locked = client_lock(c);
     for (unsigned k = 0; k <= ctx->max_order; k++) {
         size_t n = 0;
         for (struct buddy_free *b = c->lists.head[k], *next; b; b = next, n++) {
@@ -76,7 +76,7 @@ int vmma_populate_cached_blocks(const vmma_client *cc, vmma_cached_blocks *out)
         out->count[k] = n;
         out->total_bytes += n * (ctx->alignment << k);
     }
-    client_unlock(c);
+    client_unlock(c, locked);
     return 0;
 }
 
@@ -92,7 +92,11 @@ int vmma_walk(const vmma_client *cc, int (*visit)(void *block, size_t size, void
         return EINVAL;
     const struct vmma_context *ctx = c->ctx;
     int r = 0;
-    client_lock(c);
+    int locked = client_lock(c);
+    /* the visitor's queries of c from this thread go on without the lock
+     * this thread holds (lock.c); a nested walk keeps the outer one's mark */
+    const void *outer = atomic_load_explicit(&c->walker, memory_order_relaxed);
+    atomic_store_explicit(&c->walker, lock_self(), memory_order_relaxed);
     for (uint32_t a = c->arena_list; a != ARENA_NONE && !r; a = ctx->arenas[a].next) {
         const struct vmma_arena *ar = &ctx->arenas[a];
         if (ar->kind == ARENA_LARGE)
@@ -100,6 +104,7 @@ int vmma_walk(const vmma_client *cc, int (*visit)(void *block, size_t size, void
         else
             r = buddy_walk(ctx, a, visit, arg, client_block_usable);
     }
-    client_unlock(c);
+    atomic_store_explicit(&c->walker, outer, memory_order_relaxed);
+    client_unlock(c, locked);
     return r;
 }
