@@ -4,6 +4,7 @@
  * goes through tv_set (the barrier).
  */
 #include "gen_common.h"
+#include "cunit_main.h"
 #include <pthread.h>
 
 const char *gc_plan;
@@ -383,9 +384,10 @@ int gc_main(const char *const *plans, const CU_TestInfo *tests)
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 1;
     for (int i = 0; plans ? plans[i] != NULL : i < tv_nplans; i++) {
-        CU_pSuite s = CU_add_suite(plans ? plans[i] : tv_plans[i].name, NULL, NULL);
-        for (const CU_TestInfo *ti = tests; s && ti->pName; ti++)
-            CU_add_test(s, ti->pName, ti->pTestFunc);
+        if (!cu_add_suite_of(plans ? plans[i] : tv_plans[i].name, tests)) {
+            CU_cleanup_registry();
+            return 1;
+        }
     }
     return gc_run_suites();
 }

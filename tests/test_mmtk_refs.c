@@ -18,22 +18,11 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
-#include <CUnit/Basic.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "testvm.h"
-
-static const char *const plans[] = {
-    "NoGC", "MarkSweep", "SemiSpace", "Immix", "GenCopy", "GenImmix", "StickyImmix", "MarkCompact",
-};
-#define NPLANS (sizeof plans / sizeof plans[0])
-static const char *plan;   /* the running suite's plan */
+#include "gen_common.h"   /* the suites' runner: gc_plan is the running suite's plan */
 
 static int plan_is(const char *name)
 {
-    return !strcmp(plan, name);
+    return !strcmp(gc_plan, name);
 }
 static int collects(void)
 {
@@ -158,7 +147,7 @@ static size_t fragmented_survivors(rvm *r, tv_thread *t, int n, mmtk_object *wea
 static void test_weak_full(void)
 {
     rvm r;
-    rvm_new(&r, NULL, plan, "16M", 1);
+    rvm_new(&r, NULL, gc_plan, "16M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 4096 };
     mmtk_object *weak = calloc(N, sizeof *weak);   /* outside the heap, never moving */
@@ -228,7 +217,7 @@ static void test_weak_nursery(void)
     if (!collects())
         return;
     rvm r;
-    rvm_new(&r, NULL, plan, "4M", 1);
+    rvm_new(&r, NULL, gc_plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 512 };
     static mmtk_object live[N], dead[N], old[N];
@@ -286,7 +275,7 @@ static void test_weak_nursery(void)
 static void test_weak_remove(void)
 {
     rvm r;
-    rvm_new(&r, NULL, plan, "8M", 1);
+    rvm_new(&r, NULL, gc_plan, "8M", 1);
     tv_thread *t = rvm_thread(&r);
     mmtk_object dead = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT), dead0 = dead;
     size_t il = tv_push(t, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
@@ -343,7 +332,7 @@ static void finalizers(int by_allocation)
     if (!collects() && by_allocation)
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     uint64_t id_dead, id_live, id_a, id_b;
     mmtk_object weak_dead = fin_graph(t, &id_dead);
@@ -440,8 +429,8 @@ static void test_finalizers_nursery(void)
 static void test_pin_api(void)
 {
     rvm r, other;
-    mmtk *heap = rvm_new(&r, NULL, plan, "8M", 1);
-    mmtk *heap2 = rvm_new(&other, NULL, plan, "8M", 1);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "8M", 1);
+    mmtk *heap2 = rvm_new(&other, NULL, gc_plan, "8M", 1);
     tv_thread *t = rvm_thread(&r), *t2 = rvm_thread(&other);
     tv_obj *o = tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);
     tv_push(t, o);
@@ -502,7 +491,7 @@ static void test_pinned_never_move(void)
     if (!collects())
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "16M", 1);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "16M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 8192, NM = 64, CW = 160 };
     void **before = calloc(N, sizeof *before);
@@ -603,7 +592,7 @@ static void test_pinned_young(void)
     if (!collects())
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 256 };
     void *at[N];
@@ -645,7 +634,7 @@ static void test_pinned_fill_the_heap(void)
         return;
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=4M", "stress_factor=96K", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     size_t base = t->nroots;
     enum { MAXP = 2048 };
@@ -701,7 +690,7 @@ static void conservative_keeps(int by_allocation)
     if (!collects())
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, plan, "4M", 1);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { K = 7 };   /* o[5] large, o[6] non-moving, the others default */
     tv_obj *o[K];
@@ -778,8 +767,8 @@ static void test_conservative_ignored(void)
     if (!collects())
         return;
     rvm r, other;
-    mmtk *heap = rvm_new(&r, NULL, plan, "8M", 1);
-    mmtk *heap2 = rvm_new(&other, NULL, plan, "8M", 1);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "8M", 1);
+    mmtk *heap2 = rvm_new(&other, NULL, gc_plan, "8M", 1);
     tv_thread *t = rvm_thread(&r), *t2 = rvm_thread(&other);
     size_t keep = tv_push(t, tv_tree(t, 5, MMTK_ALLOC_DEFAULT));
     size_t ib = tv_push(t2, tv_tree(t2, 3, MMTK_ALLOC_DEFAULT));
@@ -900,7 +889,7 @@ static void test_threads(void)
         return;
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "threads=2", "stress_factor=96K", "verify=true", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, plan, opts));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     memset(mt_count, 0, sizeof mt_count);
     memset(mt_dead, 0, sizeof mt_dead);
     mt_arg a[2];
@@ -954,8 +943,8 @@ static void test_threads(void)
 static void test_bad_arguments(void)
 {
     rvm r, other;
-    mmtk *heap = rvm_new(&r, NULL, plan, "8M", 0);
-    mmtk *heap2 = rvm_new(&other, NULL, plan, "8M", 0);
+    mmtk *heap = rvm_new(&r, NULL, gc_plan, "8M", 0);
+    mmtk *heap2 = rvm_new(&other, NULL, gc_plan, "8M", 0);
     tv_thread *t = rvm_thread(&r), *t2 = rvm_thread(&other);
     tv_obj *o = tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);
     tv_push(t, o);
@@ -998,32 +987,22 @@ static void test_bad_arguments(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    for (size_t i = 0; i < NPLANS; i++) {
-        CU_pSuite s = CU_add_suite(plans[i], NULL, NULL);
-        CU_add_test(s, "weak slots: full collections", test_weak_full);
-        CU_add_test(s, "weak slots: nursery collections", test_weak_nursery);
-        CU_add_test(s, "weak slots: removed ones left alone", test_weak_remove);
-        CU_add_test(s, "finalizers: full collections", test_finalizers_full);
-        CU_add_test(s, "finalizers: nursery collections", test_finalizers_nursery);
-        CU_add_test(s, "pinning: api and non-moving semantics", test_pin_api);
-        CU_add_test(s, "pinning: pinned objects never move", test_pinned_never_move);
-        CU_add_test(s, "pinning: young pinned objects stay", test_pinned_young);
-        CU_add_test(s, "pinning: pinned objects filling the heap end in ENOMEM", test_pinned_fill_the_heap);
-        CU_add_test(s, "conservative: words keep objects in place (full)", test_conservative_full);
-        CU_add_test(s, "conservative: words keep objects in place (nursery)", test_conservative_nursery);
-        CU_add_test(s, "conservative: words pointing nowhere are ignored", test_conservative_ignored);
-        CU_add_test(s, "threads: weak slots, finalizers and pins from two mutators", test_threads);
-        CU_add_test(s, "bad arguments", test_bad_arguments);
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    unsigned failures = 0;
-    for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext) {
-        plan = s->pName;   /* CUnit has no suite argument: the suite's name is the plan */
-        CU_basic_run_suite(s);
-        failures += CU_get_number_of_failures();
-    }
-    CU_cleanup_registry();
-    return failures ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        { "weak slots: full collections", test_weak_full },
+        { "weak slots: nursery collections", test_weak_nursery },
+        { "weak slots: removed ones left alone", test_weak_remove },
+        { "finalizers: full collections", test_finalizers_full },
+        { "finalizers: nursery collections", test_finalizers_nursery },
+        { "pinning: api and non-moving semantics", test_pin_api },
+        { "pinning: pinned objects never move", test_pinned_never_move },
+        { "pinning: young pinned objects stay", test_pinned_young },
+        { "pinning: pinned objects filling the heap end in ENOMEM", test_pinned_fill_the_heap },
+        { "conservative: words keep objects in place (full)", test_conservative_full },
+        { "conservative: words keep objects in place (nursery)", test_conservative_nursery },
+        { "conservative: words pointing nowhere are ignored", test_conservative_ignored },
+        { "threads: weak slots, finalizers and pins from two mutators", test_threads },
+        { "bad arguments", test_bad_arguments },
+        CU_TEST_INFO_NULL
+    };
+    return gc_main(NULL, tests);   /* a suite per plan of tv_plans */
 }

@@ -6,7 +6,7 @@
  */
 #include "../wt.h"
 
-#include <CUnit/Basic.h>
+#include "../../../tests/cunit_main.h"   /* CUnit, and main() from a table */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -262,19 +262,15 @@ static void test_missing_file(void)
 
 int main(void)
 {
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("welltype front end", NULL, NULL);
-    CU_add_test(s, "syntax errors", test_syntax_errors);
-    CU_add_test(s, "type errors", test_type_errors);
-    CU_add_test(s, "good programs compile", test_good_programs_compile);
-    CU_add_test(s, "shipped programs compile", test_shipped_programs_compile);
-    CU_add_test(s, "nesting limit", test_nesting_limit);
-    CU_add_test(s, "fuzzed sources", test_fuzz_front_end);
-    CU_add_test(s, "missing file", test_missing_file);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        { "syntax errors", test_syntax_errors },
+        { "type errors", test_type_errors },
+        { "good programs compile", test_good_programs_compile },
+        { "shipped programs compile", test_shipped_programs_compile },
+        { "nesting limit", test_nesting_limit },
+        { "fuzzed sources", test_fuzz_front_end },
+        { "missing file", test_missing_file },
+        CU_TEST_INFO_NULL
+    };
+    return cu_main("welltype front end", tests);
 }

@@ -19,7 +19,7 @@
 #endif
 #include "../vm.h"
 
-#include <CUnit/Basic.h>
+#include "../../../tests/cunit_main.h"   /* CUnit, and main() from a table */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -687,26 +687,22 @@ int main(void)
     if (test_scale < 4)
         test_scale = 4;        /* ThreadSanitizer runs ~30x slower: smaller loops */
 #endif
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite su = CU_add_suite("welltype VM on libmmtk", NULL, NULL);
-    CU_add_test(su, "plans available", test_plans_available);
-    CU_add_test(su, "shipped programs under every plan", test_every_plan);
-    CU_add_test(su, "shipped programs under stress_factor + verify", test_stress_verify);
-    CU_add_test(su, "stress and verify from the environment", test_stress_from_env);
-    CU_add_test(su, "language semantics", test_semantics);
-    CU_add_test(su, "runtime errors", test_runtime_errors);
-    CU_add_test(su, "instruction budget", test_budget);
-    CU_add_test(su, "values survive collections", test_values_survive_collections);
-    CU_add_test(su, "large arrays of young records", test_large_arrays);
-    CU_add_test(su, "random graphs: every plan prints what NoGC prints", test_random_graphs);
-    CU_add_test(su, "leak contained, others finish", test_leak_contained);
-    CU_add_test(su, "every plan at once on one context", test_every_plan_at_once);
-    CU_add_test(su, "compile error isolated", test_compile_error_isolated);
-    CU_add_test(su, "welltype-demo command", test_command);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    static const CU_TestInfo tests[] = {
+        { "plans available", test_plans_available },
+        { "shipped programs under every plan", test_every_plan },
+        { "shipped programs under stress_factor + verify", test_stress_verify },
+        { "stress and verify from the environment", test_stress_from_env },
+        { "language semantics", test_semantics },
+        { "runtime errors", test_runtime_errors },
+        { "instruction budget", test_budget },
+        { "values survive collections", test_values_survive_collections },
+        { "large arrays of young records", test_large_arrays },
+        { "random graphs: every plan prints what NoGC prints", test_random_graphs },
+        { "leak contained, others finish", test_leak_contained },
+        { "every plan at once on one context", test_every_plan_at_once },
+        { "compile error isolated", test_compile_error_isolated },
+        { "welltype-demo command", test_command },
+        CU_TEST_INFO_NULL
+    };
+    return cu_main("welltype VM on libmmtk", tests);
 }
