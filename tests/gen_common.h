@@ -29,6 +29,16 @@ tv_thread *gc_setup(tv_vm *vm, const char *const *opts);
 size_t gc_ring(tv_thread *t, int n);
 /* Assert no bad scan and no verifier failure, then free the heap. */
 void gc_finish(tv_vm *vm);
+/* The heap's statistics now. */
+mmtk_stats gc_stats(tv_vm *vm);
+/* Allocate small garbage until a collection happens: 1 if it was a nursery
+ * collection, 0 a full one, -1 when none came in 1M allocations. */
+int gc_collect_by_allocation(tv_thread *t);
+/* Fill the heap with 1 KiB objects, each in a new root slot, until
+ * allocation fails (more than 1000 of them, CUnit-fatal otherwise), then
+ * drop all but every tenth: a full heap whose every block keeps a
+ * survivor. Returns the first slot's index; *n is how many were made. */
+size_t gc_fill_and_thin(tv_thread *t, long *n);
 
 /* Workloads (each a CUnit test body). */
 void gc_test_trees_cycles_arrays(void);    /* stress+verify: trees, rings, arrays, large, medium */

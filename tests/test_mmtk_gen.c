@@ -11,26 +11,6 @@
  */
 #include "gen_common.h"
 
-static mmtk_stats stats(tv_vm *vm)
-{
-    mmtk_stats st;
-    mmtk_get_stats(vm->heap, &st);
-    return st;
-}
-
-/* Allocate garbage until a collection happens; 1 if it was a nursery one. */
-static int collect_by_allocation(tv_thread *t)
-{
-    mmtk_stats st0 = stats(t->vm), st1;
-    for (long i = 0; i < 1000000; i++) {
-        tv_alloc(t, 2, 32, MMTK_ALLOC_DEFAULT);
-        st1 = stats(t->vm);
-        if (st1.collections > st0.collections)
-            return st1.full_collections == st0.full_collections;
-    }
-    return -1;
-}
-
 static void test_old_to_young_after_promotion(void)
 {
     tv_vm vm = { .heap = NULL };
@@ -40,8 +20,8 @@ static void test_old_to_young_after_promotion(void)
     size_t olds[4];
     for (int k = 0; k < 4; k++)
         olds[k] = tv_push(t, tv_alloc(t, 4, 16, sems[k]));
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);   /* the default one is promoted */
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);   /* the default one is promoted */
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     uint64_t ids[4][4];
     for (long round = 0; round < 3; round++) {
         for (int k = 0; k < 4; k++) {
@@ -56,8 +36,8 @@ static void test_old_to_young_after_promotion(void)
                     tv_set(t, o, f, young);
             }
         }
-        CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
-        CU_ASSERT_EQUAL(collect_by_allocation(t), 1);   /* and once more, now both old */
+        CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+        CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);   /* and once more, now both old */
         for (int k = 0; k < 4; k++) {
             tv_obj *o = tv_root(t, olds[k]);
             CU_ASSERT_FATAL(tv_check(o));
@@ -69,12 +49,10 @@ static void test_old_to_young_after_promotion(void)
             }
         }
     }
-    mmtk_stats st = stats(&vm);
+    mmtk_stats st = gc_stats(&vm);
     CU_ASSERT(st.collections >= 8);
     CU_ASSERT_EQUAL(st.full_collections, 0);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 /* Stores whose source is not a heap object (a caller's mistake) are
@@ -92,9 +70,8 @@ static void test_barrier_bad_sources(void)
     mmtk_object_reference_write_inline(t->m, &slot, &slot, o);   /* not in the heap */
     CU_ASSERT_PTR_EQUAL(slot, o);
     mmtk_object_reference_write(t->m, o, NULL, o);   /* no slot: nothing */
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    tv_heap_free(&vm);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+    gc_finish(&vm);
 }
 
 /* A program that keeps storing young objects into a large object's slots
@@ -110,7 +87,7 @@ static void test_remembered_set_is_bounded(void)
     size_t young = tv_push(t, tv_alloc(t, YOUNG, 0, MMTK_ALLOC_DEFAULT));
     for (uint32_t i = 0; i < YOUNG; i++)
         tv_set(t, tv_root(t, young), i, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
-    mmtk_stats st0 = stats(&vm);
+    mmtk_stats st0 = gc_stats(&vm);
     long stores = tv_scaled(3000000);
     for (long i = 0; i < stores; i++) {
         tv_obj *y = tv_root(t, young), *l = tv_root(t, big);
@@ -121,14 +98,13 @@ static void test_remembered_set_is_bounded(void)
     CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(vm.heap), &cs), 0);
     CU_ASSERT(cs.used_size <= 8u * 1024 * 1024 + 8u * 1024 * 1024 / 16 + 256 * 1024);
     if (stores >= 3000000)
-        CU_ASSERT(stats(&vm).collections > st0.collections);   /* the barrier collected */
+        CU_ASSERT(gc_stats(&vm).collections > st0.collections);   /* the barrier collected */
     tv_obj *l = tv_root(t, big);
     long bad = 0;
     for (uint32_t i = 0; i < N; i++)
         bad += l->refs[i] && !tv_check(l->refs[i]);
     CU_ASSERT_EQUAL(bad, 0);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 static void test_missing_barrier_is_caught(void)
@@ -137,13 +113,13 @@ static void test_missing_barrier_is_caught(void)
     const char *opts[] = { "heap_size=32M", "nursery_size=1M", "verify=true", NULL };
     tv_thread *t = gc_setup(&vm, opts);
     size_t old = tv_push(t, tv_alloc(t, 1, 16, MMTK_ALLOC_DEFAULT));
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
     tv_obj *o = tv_root(t, old);
     o->refs[0] = tv_alloc(t, 0, 40, MMTK_ALLOC_DEFAULT);   /* no barrier, no other root */
     printf("(a verifier report of one bad reference is expected) ");
     fflush(stdout);
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     CU_ASSERT(mmtk_verify_failures(vm.heap) >= 1);
     ((tv_obj *)tv_root(t, old))->refs[0] = NULL;   /* the dangling slot must not be traced again */
     tv_heap_free(&vm);
@@ -155,11 +131,11 @@ static void test_nursery_size_and_full_collections(void)
     const char *opts[] = { "heap_size=8M", "nursery_size=512K", NULL };
     tv_thread *t = gc_setup(&vm, opts);
     /* 16 MiB of garbage: about 32 nursery collections, no full one needed */
-    mmtk_stats st0 = stats(&vm);
+    mmtk_stats st0 = gc_stats(&vm);
     long n = (16L << 20) / 64;
     for (long i = 0; i < n; i++)
         CU_ASSERT_PTR_NOT_NULL_FATAL(tv_alloc(t, 1, 24, MMTK_ALLOC_DEFAULT));
-    mmtk_stats st1 = stats(&vm);
+    mmtk_stats st1 = gc_stats(&vm);
     uint64_t gcs = st1.collections - st0.collections;
     CU_ASSERT(gcs >= 16 && gcs <= 64);
     CU_ASSERT_EQUAL(st1.full_collections, st0.full_collections);
@@ -184,12 +160,11 @@ static void test_nursery_size_and_full_collections(void)
     for (tv_obj *o = tv_root(t, list); o; o = o->refs[0])
         seen += tv_check(o);
     CU_ASSERT_EQUAL(seen, kept);
-    mmtk_stats st2 = stats(&vm);
+    mmtk_stats st2 = gc_stats(&vm);
     CU_ASSERT(st2.collections > st1.collections);
     mmtk_handle_user_collection_request(vm.heap, NULL);
-    CU_ASSERT_EQUAL(stats(&vm).full_collections, st2.full_collections + 1);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
+    CU_ASSERT_EQUAL(gc_stats(&vm).full_collections, st2.full_collections + 1);
+    gc_finish(&vm);
 }
 
 /* Weak slots across nursery collections: a dead young object's slot is
@@ -202,7 +177,7 @@ static void test_weak_and_finalizers_in_nursery(void)
     tv_thread *t = gc_setup(&vm, opts);
     mmtk_object old_dead = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT);
     size_t iold = tv_push(t, old_dead);
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     old_dead = tv_root(t, iold);   /* promoted: old, then unreachable */
     uint64_t old_id = ((tv_obj *)old_dead)->id;
     tv_set_root(t, iold, NULL);
@@ -215,7 +190,7 @@ static void test_weak_and_finalizers_in_nursery(void)
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(vm.heap, &young_dead), 0);
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(vm.heap, &young_live), 0);
     CU_ASSERT_EQUAL(mmtk_add_finalizer(vm.heap, fin), 0);
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     CU_ASSERT_PTR_NULL(young_dead);
     CU_ASSERT_PTR_EQUAL(young_live, tv_root(t, ilive));
     CU_ASSERT(tv_check(young_live));
@@ -230,8 +205,7 @@ static void test_weak_and_finalizers_in_nursery(void)
     mmtk_remove_weak_slot(vm.heap, &old_dead);
     mmtk_remove_weak_slot(vm.heap, &young_dead);
     mmtk_remove_weak_slot(vm.heap, &young_live);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 /* A full heap whose every block keeps a survivor: GenImmix's nursery gets
@@ -245,17 +219,11 @@ static void test_fragmented_full_heap_is_refilled(void)
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=4M", "verify=true", NULL };
     tv_thread *t = gc_setup(&vm, opts);
-    size_t first = tv_push(t, NULL) + 1;
-    long n = 0;
-    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; n++)
-        tv_push(t, o);
-    CU_ASSERT_FATAL(n > 1000);
-    for (long i = 0; i < n; i++)
-        if (i % 10)
-            tv_set_root(t, first + (size_t)i, NULL);
-    mmtk_stats st0 = stats(&vm);
+    size_t chain = tv_push(t, NULL);   /* the newest refilled object; each points to the one before */
+    long n;
+    size_t first = gc_fill_and_thin(t, &n);
+    mmtk_stats st0 = gc_stats(&vm);
     long again = 0;
-    size_t chain = first - 1;   /* the newest refilled object; each points to the one before */
     for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; again++) {
         tv_set(t, o, 0, tv_root(t, chain));
         tv_set_root(t, chain, o);
@@ -263,7 +231,7 @@ static void test_fragmented_full_heap_is_refilled(void)
         tv_set(t, old, 0, o);   /* old to young, through the barrier */
     }
     CU_ASSERT(again > n / 2);
-    mmtk_stats st1 = stats(&vm);
+    mmtk_stats st1 = gc_stats(&vm);
     CU_ASSERT(st1.collections >= st0.collections + 2);
     CU_ASSERT(st1.full_collections > st0.full_collections);
     long seen = 0;
@@ -280,15 +248,13 @@ static void test_fragmented_full_heap_is_refilled(void)
         tv_set_root(t, first + (size_t)i, NULL);
     tv_set_root(t, chain, NULL);
     mmtk_handle_user_collection_request(vm.heap, NULL);
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     if (getenv("TV_VERBOSE"))
         printf("(%ld objects, %ld after dropping, %llu collections, %llu full) ", n, again,
                (unsigned long long)(st1.collections - st0.collections),
                (unsigned long long)(st1.full_collections - st0.full_collections));
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 /* The same full heap, one survivor in ten, then only garbage: full
@@ -300,22 +266,15 @@ static void test_fragmented_heap_becomes_generational_again(void)
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=4M", "verify=true", NULL };
     tv_thread *t = gc_setup(&vm, opts);
-    size_t first = t->nroots;
-    long n = 0;
-    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; n++)
-        tv_push(t, o);
-    CU_ASSERT_FATAL(n > 1000);
-    for (long i = 0; i < n; i++)
-        if (i % 10)
-            tv_set_root(t, first + (size_t)i, NULL);
+    long n;
+    size_t first = gc_fill_and_thin(t, &n);
     for (long i = 0; i < 2 * n; i++)
         CU_ASSERT_PTR_NOT_NULL_FATAL(tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT));
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
-    CU_ASSERT_EQUAL(collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
     for (long i = 0; i < n; i += 10)
         CU_ASSERT_FATAL(tv_check(tv_root(t, first + (size_t)i)));
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 int main(void)

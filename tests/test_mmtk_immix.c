@@ -40,8 +40,7 @@ static void test_holes_are_recycled(void)
     for (int i = 0; i < N; i += 64)
         CU_ASSERT(tv_check(tv_root(t, base + (size_t)i)));
     mmtk_handle_user_collection_request(vm.heap, NULL);
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 /* Medium objects (more than a line) mixed with small ones; sizes around
@@ -79,9 +78,7 @@ static void test_medium_and_large(void)
     CU_ASSERT(mmtk_is_pinned(vm.heap, above));
     tv_obj *nm = tv_alloc(t, 0, 100, MMTK_ALLOC_NON_MOVING);
     CU_ASSERT(mmtk_is_pinned(vm.heap, nm));
-    CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 /* A full heap of 1 KiB objects, one in ten kept: every block keeps a
@@ -92,21 +89,15 @@ static void test_large_objects_in_fragmented_heap(void)
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=4M", NULL };
     tv_thread *t = gc_setup(&vm, opts);
-    size_t first = t->nroots;
-    long n = 0;
-    for (tv_obj *o; (o = tv_alloc(t, 1, 1000, MMTK_ALLOC_DEFAULT)) != NULL; n++)
-        tv_push(t, o);
-    CU_ASSERT_FATAL(n > 1000);
-    for (long i = 0; i < n; i++)
-        if (i % 10)
-            tv_set_root(t, first + (size_t)i, NULL);
+    long n;
+    size_t first = gc_fill_and_thin(t, &n);
     int got = 0;
     for (int i = 0; i < 20; i++)
         got += tv_alloc(t, 0, 100000, MMTK_ALLOC_LOS) != NULL;   /* garbage at once */
     CU_ASSERT_EQUAL(got, 20);
     for (long i = 0; i < n; i += 10)
         CU_ASSERT_FATAL(tv_check(tv_root(t, first + (size_t)i)));
-    tv_heap_free(&vm);
+    gc_finish(&vm);
 }
 
 int main(void)
