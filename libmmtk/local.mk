@@ -23,7 +23,7 @@ libmmtk_la_SOURCES += libmmtk/policy/immixspace.c libmmtk/alloc/immix_alloc.c \
 	libmmtk/plan/genimmix.c libmmtk/plan/stickyimmix.c
 
 ## Tests: the test VM (tests/testvm.[ch]) and one program per area.
-noinst_HEADERS += tests/gen_common.h tests/cunit_main.h
+noinst_HEADERS += tests/gen_common.h tests/cunit_main.h tests/refs_common.h
 check_PROGRAMS += tests/test_mmtk_immix
 TESTS += tests/test_mmtk_immix
 tests_test_mmtk_immix_SOURCES = tests/test_mmtk_immix.c tests/gen_common.c tests/testvm.c
@@ -79,10 +79,16 @@ tests_test_mmtk_markcompact_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
 ## Weak slots, finalizers, pinning, conservative roots (every plan); isolation of many heaps.
 check_PROGRAMS += tests/test_mmtk_refs
 TESTS += tests/test_mmtk_refs
-tests_test_mmtk_refs_SOURCES = tests/test_mmtk_refs.c tests/gen_common.c tests/testvm.c
+tests_test_mmtk_refs_SOURCES = tests/test_mmtk_refs.c tests/refs_common.c tests/gen_common.c tests/testvm.c
 tests_test_mmtk_refs_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
 tests_test_mmtk_refs_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
 tests_test_mmtk_refs_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
+check_PROGRAMS += tests/test_mmtk_pin
+TESTS += tests/test_mmtk_pin
+tests_test_mmtk_pin_SOURCES = tests/test_mmtk_pin.c tests/refs_common.c tests/gen_common.c tests/testvm.c
+tests_test_mmtk_pin_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS)
+tests_test_mmtk_pin_LDFLAGS = $(AM_LDFLAGS) $(TEST_NO_INSTALL)
+tests_test_mmtk_pin_LDADD = libmmtk.la libvmma.la $(CUNIT_LIBS)
 check_PROGRAMS += tests/test_mmtk_isolation
 TESTS += tests/test_mmtk_isolation
 tests_test_mmtk_isolation_SOURCES = tests/test_mmtk_isolation.c tests/testvm.c

@@ -63,8 +63,8 @@ mmtk_stats gc_stats(tv_vm *vm)
 int gc_collect_by_allocation(tv_thread *t)
 {
     mmtk_stats st0 = gc_stats(t->vm), st1;
-    for (long i = 0; i < 1000000; i++) {
-        tv_alloc(t, 2, 32, MMTK_ALLOC_DEFAULT);
+    for (long i = 0; i < 4000000; i++) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_alloc(t, 2, 32, MMTK_ALLOC_DEFAULT));
         st1 = gc_stats(t->vm);
         if (st1.collections > st0.collections)
             return st1.full_collections == st0.full_collections;
@@ -84,6 +84,27 @@ size_t gc_fill_and_thin(tv_thread *t, long *n)
             tv_set_root(t, first + (size_t)i, NULL);
     *n = made;
     return first;
+}
+
+size_t gc_fragmented_survivors(tv_thread *t, int n, mmtk_object *weak)
+{
+    mmtk *heap = t->vm->heap;
+    size_t base = t->nroots;
+    for (int i = 0; i < n; i++) {
+        tv_obj *o = tv_alloc(t, 1, 24, MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        tv_push(t, o);
+    }
+    mmtk_handle_user_collection_request(heap, NULL);
+    for (int i = 0; i < n; i++) {
+        if (weak) {
+            weak[i] = tv_root(t, base + (size_t)i);
+            CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &weak[i]), 0);
+        }
+        if ((i / 16) % 4 != 0)
+            tv_set_root(t, base + (size_t)i, NULL);
+    }
+    return base;
 }
 
 /* ---------------------------------------------------------------- */
@@ -348,16 +369,7 @@ void gc_test_pinned_never_move(void)
     static void *before[N];
     static uint64_t ids[N];
     static int pinned[N];
-    size_t base = t->nroots;
-    for (int i = 0; i < N; i++) {
-        tv_obj *o = tv_alloc(t, 1, 24, MMTK_ALLOC_DEFAULT);   /* 64 bytes */
-        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-        tv_push(t, o);
-    }
-    mmtk_handle_user_collection_request(vm.heap, NULL);   /* all old now */
-    for (int i = 0; i < N; i++)
-        if ((i / 16) % 4 != 0)
-            tv_set_root(t, base + (size_t)i, NULL);
+    size_t base = gc_fragmented_survivors(t, N, NULL);
     mmtk_handle_user_collection_request(vm.heap, NULL);   /* fragments */
     for (int i = 0; i < N; i++) {
         before[i] = tv_root(t, base + (size_t)i);

@@ -21,6 +21,10 @@
 /* The plan of the running suite, and its documented properties. */
 extern const char *gc_plan;
 extern const tv_plan_info *gc_info;
+static inline int gc_plan_is(const char *name) { return strcmp(gc_plan, name) == 0; }
+static inline int gc_collects(void) { return gc_info->collects; }
+/* The plan's default space moves objects in some collection. */
+static inline int gc_moving(void) { return gc_info->moves != TV_MOVES_NEVER; }
 
 /* A heap of `plan` with options, one thread bound; CUnit-fatal on failure. */
 tv_thread *gc_setup(tv_vm *vm, const char *const *opts);
@@ -32,13 +36,20 @@ void gc_finish(tv_vm *vm);
 /* The heap's statistics now. */
 mmtk_stats gc_stats(tv_vm *vm);
 /* Allocate small garbage until a collection happens: 1 if it was a nursery
- * collection, 0 a full one, -1 when none came in 1M allocations. */
+ * collection, 0 a full one, -1 when none came in 4M allocations. Each
+ * allocation must succeed (CUnit-fatal). */
 int gc_collect_by_allocation(tv_thread *t);
 /* Fill the heap with 1 KiB objects, each in a new root slot, until
  * allocation fails (more than 1000 of them, CUnit-fatal otherwise), then
  * drop all but every tenth: a full heap whose every block keeps a
  * survivor. Returns the first slot's index; *n is how many were made. */
 size_t gc_fill_and_thin(tv_thread *t, long *n);
+/* n small objects (64 bytes) rooted from the returned index on, made old by
+ * a full collection; then three of every four runs of 16 are dropped (weak
+ * slots registered on all n first when weak != NULL). The next collections
+ * see a fragmented heap: Immix defragments, MarkCompact slides, copying
+ * plans copy. */
+size_t gc_fragmented_survivors(tv_thread *t, int n, mmtk_object *weak);
 
 /* Workloads (each a CUnit test body). */
 void gc_test_trees_cycles_arrays(void);    /* stress+verify: trees, rings, arrays, large, medium */

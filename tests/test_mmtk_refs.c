@@ -1,143 +1,21 @@
 /*
- * test_mmtk_refs.c — weak slots, finalizers, pinning and conservative roots
- * on every plan (one CUnit suite per plan, named after it).
+ * test_mmtk_refs.c — weak slots and finalizers on every plan (one CUnit
+ * suite per plan, named after it); pinning and conservative roots are in
+ * test_mmtk_pin.c.
  *
  * What a VM relies on, asserted on each plan where it applies: a weak slot
  * is cleared when its target dies and follows it when it moves, in full
  * and in allocation-triggered (nursery) collections, and is left alone once
  * removed; a finalizable object found dead comes back exactly once, intact
- * with everything it reaches, and is gone for good when dead again; pinned,
- * NON_MOVING and conservatively referenced objects never move, even when
- * their neighbours are evacuated, compacted or copied; conservative words
- * that point nowhere (NULL, stack garbage, metadata, freed memory, another
- * heap's objects) change nothing; bad arguments are refused, not crashed on.
- *
- * The test VM (testvm.h) is used with one extra root: a range of words
- * reported through mmtk_visit_range_conservative (rvm below).
+ * with everything it reaches, and is gone for good when dead again; all of
+ * that with two mutator threads registering weak slots, finalizers and pins
+ * while either one's allocation collects; bad arguments are refused, not
+ * crashed on.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
-#include "gen_common.h"   /* the suites' runner: gc_plan is the running suite's plan */
-
-static int plan_is(const char *name)
-{
-    return !strcmp(gc_plan, name);
-}
-static int collects(void)
-{
-    return !plan_is("NoGC");
-}
-/* Plans whose default space moves objects in some collection. */
-static int moving(void)
-{
-    return collects() && !plan_is("MarkSweep");
-}
-
-/* ---------------------------------------------------------------- */
-/* The test VM plus a conservatively scanned range of words.          */
-
-typedef struct rvm {
-    tv_vm tv;                 /* first: the test VM's callbacks see a tv_vm */
-    void *range_start, *range_end;    /* reported with mmtk_visit_range_conservative */
-    void *range2_start, *range2_end;
-    void (*tv_scan_roots)(void *vm, mmtk_visitor *v);
-} rvm;
-
-static void rvm_scan_roots(void *vmp, mmtk_visitor *v)
-{
-    rvm *r = vmp;
-    r->tv_scan_roots(vmp, v);
-    if (r->range_start)
-        mmtk_visit_range_conservative(v, r->range_start, r->range_end);
-    if (r->range2_start)
-        mmtk_visit_range_conservative(v, r->range2_start, r->range2_end);
-}
-
-static mmtk *rvm_new(rvm *r, vmma_context *ctx, const char *plan_name, const char *heap_size, int verify)
-{
-    memset(r, 0, sizeof *r);
-    pthread_mutex_init(&r->tv.lock, NULL);
-    mmtk_builder *b = mmtk_builder_new();
-    CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "plan", plan_name), 0);
-    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "heap_size", heap_size), 0);
-    CU_ASSERT_EQUAL(mmtk_builder_set_option(b, "verify", verify ? "true" : "false"), 0);
-    if (ctx)
-        mmtk_builder_set_vmma_context(b, ctx);
-    mmtk_vm_binding binding = tv_binding(1);
-    r->tv_scan_roots = binding.scan_roots;
-    binding.scan_roots = rvm_scan_roots;
-    r->tv.heap = mmtk_init(b, &binding, r);
-    mmtk_builder_free(b);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r->tv.heap);
-    mmtk_initialize_collection(r->tv.heap, NULL);
-    return r->tv.heap;
-}
-
-static tv_thread *rvm_thread(rvm *r)
-{
-    tv_thread *t = tv_thread_new(&r->tv);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
-    return t;
-}
-
-static void rvm_free(rvm *r)
-{
-    CU_ASSERT_EQUAL(mmtk_verify_failures(r->tv.heap), 0);
-    CU_ASSERT_EQUAL(r->tv.bad_scans, 0);
-    tv_heap_free(&r->tv);
-}
-
-static mmtk_stats stats_of(mmtk *heap)
-{
-    mmtk_stats st;
-    mmtk_get_stats(heap, &st);
-    return st;
-}
-
-static void full_gc(rvm *r)
-{
-    mmtk_handle_user_collection_request(r->tv.heap, NULL);
-}
-
-/* Allocate garbage until a collection happens (a nursery one on the
- * generational plans); 1 if one happened. */
-static int alloc_gc(tv_thread *t)
-{
-    uint64_t n0 = stats_of(t->vm->heap).collections;
-    for (long i = 0; i < 4000000; i++) {
-        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_alloc(t, 1, 32, MMTK_ALLOC_DEFAULT));
-        if (stats_of(t->vm->heap).collections > n0)
-            return 1;
-    }
-    return 0;
-}
-
-/* n small objects (64 bytes) rooted at base.., made old by a full
- * collection; then three of every four runs of 16 are dropped (weak slots
- * registered on all n first when weak != NULL). The next collections see a
- * fragmented heap: Immix defragments, MarkCompact slides, copying plans
- * copy. */
-static size_t fragmented_survivors(rvm *r, tv_thread *t, int n, mmtk_object *weak)
-{
-    size_t base = t->nroots;
-    for (int i = 0; i < n; i++) {
-        tv_obj *o = tv_alloc(t, 1, 24, MMTK_ALLOC_DEFAULT);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-        tv_push(t, o);
-    }
-    full_gc(r);
-    for (int i = 0; i < n; i++) {
-        if (weak) {
-            weak[i] = tv_root(t, base + (size_t)i);
-            CU_ASSERT_EQUAL(mmtk_add_weak_slot(r->tv.heap, &weak[i]), 0);
-        }
-        if ((i / 16) % 4 != 0)
-            tv_set_root(t, base + (size_t)i, NULL);
-    }
-    return base;
-}
+#include "refs_common.h"
 
 /* ---------------------------------------------------------------- */
 /* Weak slots                                                         */
@@ -147,7 +25,7 @@ static size_t fragmented_survivors(rvm *r, tv_thread *t, int n, mmtk_object *wea
 static void test_weak_full(void)
 {
     rvm r;
-    rvm_new(&r, NULL, gc_plan, "16M", 1);
+    rvm_new(&r, "16M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 4096 };
     mmtk_object *weak = calloc(N, sizeof *weak);   /* outside the heap, never moving */
@@ -169,12 +47,12 @@ static void test_weak_full(void)
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(r.tv.heap, &wnull), 0);
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(r.tv.heap, &wforeign), 0);
     void *imm = wimm, *imm_large = wimm_large;
-    size_t base = fragmented_survivors(&r, t, N, weak);
+    size_t base = gc_fragmented_survivors(t, N, weak);
     long cleared = 0, dropped = 0, bad = 0, moved = 0;
     for (int i = 0; i < N; i++)
         before[i] = tv_root(t, base + (size_t)i);
     for (int k = 0; k < 3; k++) {
-        full_gc(&r);
+        rvm_full_gc(&r);
         for (int i = 0; i < N; i++) {
             mmtk_object root = tv_root(t, base + (size_t)i);
             if (!root) {
@@ -187,7 +65,7 @@ static void test_weak_full(void)
             before[i] = root;
         }
     }
-    if (collects()) {
+    if (gc_collects()) {
         CU_ASSERT_EQUAL(cleared, dropped);
         CU_ASSERT(dropped > N / 2);
         CU_ASSERT_PTR_NULL(wlarge);
@@ -197,7 +75,7 @@ static void test_weak_full(void)
         CU_ASSERT_PTR_NOT_NULL(wlarge);
     }
     CU_ASSERT_EQUAL(bad, 0);
-    CU_ASSERT(moving() ? moved > 0 : moved == 0);   /* the slots did have to follow */
+    CU_ASSERT(gc_moving() ? moved > 0 : moved == 0);   /* the slots did have to follow */
     CU_ASSERT_PTR_EQUAL(wimm_large, imm_large);
     CU_ASSERT_PTR_EQUAL(wimm, imm);
     CU_ASSERT_PTR_NULL(wnull);
@@ -214,17 +92,17 @@ static void test_weak_full(void)
  * kept. */
 static void test_weak_nursery(void)
 {
-    if (!collects())
+    if (!gc_collects())
         return;
     rvm r;
-    rvm_new(&r, NULL, gc_plan, "4M", 1);
+    rvm_new(&r, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     enum { N = 512 };
     static mmtk_object live[N], dead[N], old[N];
     size_t old_base = t->nroots;
     for (int i = 0; i < N; i++)
         tv_push(t, tv_alloc(t, 1, 16, MMTK_ALLOC_DEFAULT));
-    full_gc(&r);   /* old now */
+    rvm_full_gc(&r);   /* old now */
     for (int i = 0; i < N; i++) {
         old[i] = tv_root(t, old_base + (size_t)i);
         CU_ASSERT_EQUAL(mmtk_add_weak_slot(r.tv.heap, &old[i]), 0);
@@ -240,10 +118,9 @@ static void test_weak_nursery(void)
         CU_ASSERT_EQUAL(mmtk_add_weak_slot(r.tv.heap, &dead[i]), 0);
     }
     void *first = live[0];
-    uint64_t full0 = stats_of(r.tv.heap).full_collections;
-    CU_ASSERT_FATAL(alloc_gc(t));
-    int nursery = stats_of(r.tv.heap).full_collections == full0;
-    if (plan_is("GenCopy") || plan_is("GenImmix") || plan_is("StickyImmix"))
+    int nursery = gc_collect_by_allocation(t);
+    CU_ASSERT_FATAL(nursery >= 0);
+    if (gc_plan_is("GenCopy") || gc_plan_is("GenImmix") || gc_plan_is("StickyImmix"))
         CU_ASSERT(nursery);
     long bad = 0, cleared = 0;
     for (int i = 0; i < N; i++) {
@@ -254,14 +131,14 @@ static void test_weak_nursery(void)
     }
     CU_ASSERT_EQUAL(bad, 0);
     CU_ASSERT_EQUAL(cleared, N);
-    if (plan_is("SemiSpace") || plan_is("GenCopy") || plan_is("GenImmix"))
+    if (gc_plan_is("SemiSpace") || gc_plan_is("GenCopy") || gc_plan_is("GenImmix"))
         CU_ASSERT_PTR_NOT_EQUAL(live[0], first);   /* young survivors were copied */
     /* old objects dropped: cleared at the latest by a full collection */
     for (int i = 0; i < N; i++)
         tv_set_root(t, old_base + (size_t)i, NULL);
     for (int i = 0; i < N; i++)
         tv_set(t, tv_root(t, base + (size_t)i), 0, NULL);
-    full_gc(&r);
+    rvm_full_gc(&r);
     for (int i = 0; i < N; i++) {
         cleared += old[i] == NULL;
         bad += live[i] != tv_root(t, base + (size_t)i);
@@ -275,7 +152,7 @@ static void test_weak_nursery(void)
 static void test_weak_remove(void)
 {
     rvm r;
-    rvm_new(&r, NULL, gc_plan, "8M", 1);
+    rvm_new(&r, "8M", 1);
     tv_thread *t = rvm_thread(&r);
     mmtk_object dead = tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT), dead0 = dead;
     size_t il = tv_push(t, tv_alloc(t, 0, 8, MMTK_ALLOC_DEFAULT));
@@ -291,13 +168,13 @@ static void test_weak_remove(void)
     CU_ASSERT_EQUAL(mmtk_remove_weak_slot(r.tv.heap, &kept), 0);
     mmtk_object never;
     CU_ASSERT_EQUAL(mmtk_remove_weak_slot(r.tv.heap, &never), EINVAL);
-    full_gc(&r);
-    full_gc(&r);
+    rvm_full_gc(&r);
+    rvm_full_gc(&r);
     CU_ASSERT_PTR_EQUAL(dead, dead0);
     CU_ASSERT_PTR_EQUAL(live, live0);
-    if (plan_is("SemiSpace"))
+    if (gc_plan_is("SemiSpace"))
         CU_ASSERT_PTR_NOT_EQUAL(tv_root(t, il), live0);   /* it moved; the removed slot did not follow */
-    if (collects())
+    if (gc_collects())
         CU_ASSERT_PTR_NULL(kept);   /* still registered once */
     CU_ASSERT_EQUAL(mmtk_remove_weak_slot(r.tv.heap, &kept), 0);
     rvm_free(&r);
@@ -329,10 +206,10 @@ static int fin_graph_ok(const tv_obj *f)
 
 static void finalizers(int by_allocation)
 {
-    if (!collects() && by_allocation)
+    if (!gc_collects() && by_allocation)
         return;
     rvm r;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "4M", 1);
+    mmtk *heap = rvm_new(&r, "4M", 1);
     tv_thread *t = rvm_thread(&r);
     uint64_t id_dead, id_live, id_a, id_b;
     mmtk_object weak_dead = fin_graph(t, &id_dead);
@@ -347,15 +224,15 @@ static void finalizers(int by_allocation)
     CU_ASSERT_EQUAL(mmtk_add_finalizer(heap, b), 0);
     CU_ASSERT_EQUAL(mmtk_add_finalizer(heap, tv_root(t, ia)), 0);
     tv_set_root(t, ia, NULL);
-    if (!collects()) {
+    if (!gc_collects()) {
         CU_ASSERT_PTR_NULL(mmtk_get_finalized_object(heap));
         rvm_free(&r);
         return;
     }
     if (by_allocation)
-        CU_ASSERT_FATAL(alloc_gc(t))
+        CU_ASSERT_FATAL(gc_collect_by_allocation(t) >= 0)
     else
-        full_gc(&r);
+        rvm_full_gc(&r);
     CU_ASSERT_PTR_NULL(weak_dead);   /* mmtk(3): weak slots are cleared before finalizable objects revive */
     CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &weak_dead), 0);
     int seen_dead = 0, seen_a = 0, seen_b = 0, others = 0;
@@ -383,9 +260,9 @@ static void finalizers(int by_allocation)
     /* kept by the VM through collections: intact, never handed back again */
     for (int k = 0; k < 2; k++) {
         if (by_allocation)
-            CU_ASSERT(alloc_gc(t))
+            CU_ASSERT(gc_collect_by_allocation(t) >= 0)
         else
-            full_gc(&r);
+            rvm_full_gc(&r);
         CU_ASSERT_PTR_NULL(mmtk_get_finalized_object(heap));
         CU_ASSERT(fin_graph_ok(tv_root(t, keep)));
         CU_ASSERT(fin_graph_ok(tv_root(t, il)));
@@ -395,18 +272,18 @@ static void finalizers(int by_allocation)
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &w), 0);
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &wkid), 0);
     tv_set_root(t, keep, NULL);
-    full_gc(&r);
+    rvm_full_gc(&r);
     CU_ASSERT_PTR_NULL(w);
     CU_ASSERT_PTR_NULL(wkid);
     CU_ASSERT_PTR_NULL(mmtk_get_finalized_object(heap));
     /* the still-reachable one: handed back once it is dropped */
     tv_set_root(t, il, NULL);
-    full_gc(&r);
+    rvm_full_gc(&r);
     tv_obj *o = mmtk_get_finalized_object(heap);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     CU_ASSERT(o->id == id_live && fin_graph_ok(o));
     CU_ASSERT_PTR_NULL(mmtk_get_finalized_object(heap));
-    full_gc(&r);
+    rvm_full_gc(&r);
     CU_ASSERT_PTR_NULL(mmtk_get_finalized_object(heap));
     CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &w), 0);
     CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &wkid), 0);
@@ -421,392 +298,6 @@ static void test_finalizers_full(void)
 static void test_finalizers_nursery(void)
 {
     finalizers(1);
-}
-
-/* ---------------------------------------------------------------- */
-/* Pinning                                                            */
-
-static void test_pin_api(void)
-{
-    rvm r, other;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "8M", 1);
-    mmtk *heap2 = rvm_new(&other, NULL, gc_plan, "8M", 1);
-    tv_thread *t = rvm_thread(&r), *t2 = rvm_thread(&other);
-    tv_obj *o = tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);
-    tv_push(t, o);
-    int was = mmtk_is_pinned(heap, o);
-    CU_ASSERT_EQUAL(was, !moving());   /* movable objects start unpinned */
-    CU_ASSERT_EQUAL(mmtk_pin_object(heap, o), !was);
-    CU_ASSERT_EQUAL(mmtk_pin_object(heap, o), 0);
-    CU_ASSERT_EQUAL(mmtk_is_pinned(heap, o), 1);
-    CU_ASSERT_EQUAL(mmtk_unpin_object(heap, o), !was);
-    CU_ASSERT_EQUAL(mmtk_is_pinned(heap, o), was);
-    CU_ASSERT_EQUAL(mmtk_unpin_object(heap, o), 0);
-    /* never-moving semantics: pinned by nature, pin/unpin change nothing */
-    static const int never[] = { MMTK_ALLOC_IMMORTAL, MMTK_ALLOC_LOS, MMTK_ALLOC_NON_MOVING,
-                                 MMTK_ALLOC_CODE, MMTK_ALLOC_READ_ONLY };
-    for (size_t i = 0; i < sizeof never / sizeof never[0]; i++) {
-        tv_obj *n = tv_alloc(t, 0, never[i] == MMTK_ALLOC_LOS ? 20000 : 64, never[i]);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
-        tv_push(t, n);
-        CU_ASSERT_EQUAL(mmtk_is_pinned(heap, n), 1);
-        CU_ASSERT_EQUAL(mmtk_pin_object(heap, n), 0);
-        CU_ASSERT_EQUAL(mmtk_unpin_object(heap, n), 0);
-        CU_ASSERT_EQUAL(mmtk_is_pinned(heap, n), 1);
-    }
-    /* bad arguments: no crash, nothing pinned */
-    tv_obj *f = tv_alloc(t2, 0, 64, MMTK_ALLOC_DEFAULT);
-    tv_push(t2, f);
-    int local = 0;
-    int fwas = mmtk_is_pinned(heap2, f);
-    /* 0 with errno EINVAL: the result stays a yes/no */
-#define BAD(call)                       \
-    do {                                \
-        errno = 0;                      \
-        CU_ASSERT_EQUAL(call, 0);       \
-        CU_ASSERT_EQUAL(errno, EINVAL); \
-    } while (0)
-    BAD(mmtk_pin_object(NULL, o));
-    BAD(mmtk_pin_object(heap, NULL));
-    BAD(mmtk_pin_object(heap, &local));
-    BAD(mmtk_pin_object(heap, (char *)o + 16));   /* interior: not an object */
-    BAD(mmtk_pin_object(heap, f));                /* another heap's */
-    BAD(mmtk_is_pinned(heap, f));
-    CU_ASSERT_EQUAL(mmtk_is_pinned(heap2, f), fwas);
-    BAD(mmtk_unpin_object(NULL, o));
-    BAD(mmtk_unpin_object(heap, &local));
-    BAD(mmtk_is_pinned(NULL, o));
-    BAD(mmtk_is_pinned(heap, &local));
-#undef BAD
-    CU_ASSERT_EQUAL(local, 0);
-    rvm_free(&other);
-    rvm_free(&r);
-}
-
-/* Survivors of a fragmented heap: one in ten pinned, plus non-moving
- * objects among them and words into others: none of those moves while
- * the rest is evacuated / slid / copied. Unpinned, they may move again. */
-static void test_pinned_never_move(void)
-{
-    if (!collects())
-        return;
-    rvm r;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "16M", 1);
-    tv_thread *t = rvm_thread(&r);
-    enum { N = 8192, NM = 64, CW = 160 };
-    void **before = calloc(N, sizeof *before);
-    int *pinned = calloc(N, sizeof *pinned);
-    void **words = calloc(CW, sizeof *words);
-    uint64_t *ids = calloc(N, sizeof *ids);
-    CU_ASSERT_FATAL(before && pinned && words && ids);
-    size_t nm_base = t->nroots;
-    void *nm_at[NM];
-    for (int i = 0; i < NM; i++) {
-        tv_obj *n = tv_alloc(t, 1, 24, MMTK_ALLOC_NON_MOVING);
-        tv_push(t, n);
-        nm_at[i] = n;
-    }
-    size_t base = fragmented_survivors(&r, t, N, NULL);
-    int ncons = 0;
-    for (int i = 0; i < N; i++) {
-        tv_obj *o = tv_root(t, base + (size_t)i);
-        before[i] = o;
-        if (o && i % 128 == 0) {   /* every other surviving run holds one */
-            pinned[i] = 1;
-            CU_ASSERT_EQUAL(mmtk_pin_object(heap, o), moving());
-        } else if (o && i % 128 == 5 && ncons < CW) {
-            pinned[i] = 2;   /* kept in place by an interior word */
-            words[ncons++] = (char *)o + 8 + (size_t)(i % 3) * 16;
-        } else if (o && i % 128 == 7 && ncons < CW) {
-            pinned[i] = 3;   /* kept only by a word into it */
-            words[ncons++] = (char *)o + 40;
-            ids[i] = o->id;
-            tv_set_root(t, base + (size_t)i, NULL);
-        }
-    }
-    r.range_start = words;
-    r.range_end = words + CW;
-    long moved = 0, bad = 0, stayed = 0, npinned = 0, word_only = 0;
-    for (int k = 0; k < 3; k++) {
-        full_gc(&r);
-        for (int i = 0; i < N; i++) {
-            tv_obj *o = tv_root(t, base + (size_t)i);
-            if (pinned[i] == 3) {   /* alive where it was, intact */
-                tv_obj *w = before[i];
-                bad += !mmtk_is_mmtk_object(heap, w) || !tv_check(w) || w->id != ids[i];
-                word_only++;
-                continue;
-            }
-            if (!o)
-                continue;
-            bad += !tv_check(o);
-            if (pinned[i]) {
-                stayed += o == before[i];
-                npinned++;
-            } else {
-                moved += o != before[i];
-            }
-            before[i] = o;
-        }
-        for (int i = 0; i < NM; i++)
-            bad += tv_root(t, nm_base + (size_t)i) != nm_at[i] || !tv_check(nm_at[i]);
-    }
-    CU_ASSERT_EQUAL(bad, 0);
-    CU_ASSERT_EQUAL(stayed, npinned);
-    CU_ASSERT(npinned > 0);
-    CU_ASSERT(word_only > 0);
-    if (moving())
-        CU_ASSERT(moved > 0);
-    /* unpinned and unreferenced: free to move (SemiSpace copies every time) */
-    r.range_start = NULL;
-    long unpinned_moved = 0;
-    for (int i = 0; i < N; i++)
-        if (pinned[i] == 1)
-            CU_ASSERT_EQUAL(mmtk_unpin_object(heap, before[i]), moving());
-    for (int i = 0; i < NM; i++)   /* non-moving by nature: unpin changes nothing */
-        CU_ASSERT_EQUAL(mmtk_unpin_object(heap, nm_at[i]), 0);
-    for (int k = 0; k < 2; k++)
-        full_gc(&r);
-    for (int i = 0; i < N; i++) {
-        tv_obj *o = tv_root(t, base + (size_t)i);
-        if (!before[i] || pinned[i] == 3)
-            continue;   /* dropped, or kept by a word no longer reported */
-        bad += !tv_check(o);
-        unpinned_moved += pinned[i] && o != before[i];
-    }
-    for (int i = 0; i < NM; i++)
-        bad += tv_root(t, nm_base + (size_t)i) != nm_at[i] || !tv_check(nm_at[i]);
-    CU_ASSERT_EQUAL(bad, 0);
-    if (plan_is("SemiSpace"))
-        CU_ASSERT(unpinned_moved > 0);
-    free(before);
-    free(pinned);
-    free(words);
-    free(ids);
-    rvm_free(&r);
-}
-
-/* Young objects pinned before their first (nursery) collection stay. */
-static void test_pinned_young(void)
-{
-    if (!collects())
-        return;
-    rvm r;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "4M", 1);
-    tv_thread *t = rvm_thread(&r);
-    enum { N = 256 };
-    void *at[N];
-    size_t base = t->nroots;
-    for (int i = 0; i < N; i++) {
-        tv_obj *o = tv_alloc(t, 1, 40, i % 4 == 3 ? MMTK_ALLOC_NON_MOVING : MMTK_ALLOC_DEFAULT);
-        tv_push(t, o);
-        at[i] = o;
-        if (i % 4 == 0)
-            CU_ASSERT_EQUAL(mmtk_pin_object(heap, o), moving());
-        if (i)
-            tv_set(t, o, 0, at[i - 1]);
-    }
-    long bad = 0, moved = 0;
-    for (int k = 0; k < 2; k++) {
-        CU_ASSERT_FATAL(alloc_gc(t));
-        for (int i = 0; i < N; i++) {
-            tv_obj *o = tv_root(t, base + (size_t)i);
-            bad += !tv_check(o) || (i && o->refs[0] != tv_root(t, base + (size_t)i - 1));
-            if (i % 4 == 0 || i % 4 == 3)
-                bad += o != at[i];
-            else
-                moved += o != at[i];
-        }
-    }
-    CU_ASSERT_EQUAL(bad, 0);
-    if (plan_is("SemiSpace") || plan_is("GenCopy") || plan_is("GenImmix"))
-        CU_ASSERT(moved > 0);
-    rvm_free(&r);
-}
-
-/* Pinned objects scattered over every chunk (never unpinned) while the
- * collector keeps copying: the heap fills up and says so (NULL/ENOMEM),
- * it does not abort for want of to-space; pinned objects stay put and
- * the client never holds more than heap_size + the stated margin. */
-static void test_pinned_fill_the_heap(void)
-{
-    if (!collects())
-        return;
-    tv_vm vm = { .heap = NULL };
-    const char *opts[] = { "heap_size=4M", "stress_factor=96K", NULL };
-    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
-    tv_thread *t = tv_thread_new(&vm);
-    size_t base = t->nroots;
-    enum { MAXP = 2048 };
-    static void *at[MAXP];
-    int np = 0, out = 0, err = 0;
-    for (long r = 0; r < tv_scaled(1000) && !out && np < MAXP; r++) {
-        for (int i = 0; i < 8 && !out; i++) {
-            tv_obj *o = tv_alloc(t, 1, 40, MMTK_ALLOC_DEFAULT);
-            if (!o) {
-                out = 1;
-                err = errno;
-                break;
-            }
-            tv_push(t, o);
-            if (i % 2 == 0 && np < MAXP) {
-                mmtk_pin_object(vm.heap, o);
-                at[np++] = o;
-            }
-        }
-        for (int j = 0; j < 100 && !out; j++)
-            if (!tv_alloc(t, 1, 64, MMTK_ALLOC_DEFAULT)) {
-                out = 1;
-                err = errno;
-            }
-    }
-    printf("(%s after %d pinned objects) ", out ? "ENOMEM" : "no ENOMEM", np);
-    if (out)
-        CU_ASSERT_EQUAL(err, ENOMEM);
-    long moved = 0, bad = 0;
-    for (int k = 0, p = 0; base + (size_t)k < t->nroots; k++) {
-        tv_obj *o = tv_root(t, base + (size_t)k);
-        bad += !tv_check(o);
-        if (k % 8 % 2 == 0 && p < np)
-            moved += o != at[p++];
-    }
-    CU_ASSERT_EQUAL(bad, 0);
-    CU_ASSERT_EQUAL(moved, 0);
-    vmma_stats cs;
-    CU_ASSERT_EQUAL(vmma_get_client_stats(mmtk_get_vmma_client(vm.heap), &cs), 0);
-    CU_ASSERT(cs.used_size <= ((size_t)4 << 20) + ((size_t)4 << 20) / 16 + (size_t)256 * 1024);
-    CU_ASSERT_EQUAL(vm.bad_scans, 0);
-    tv_heap_free(&vm);
-}
-
-/* ---------------------------------------------------------------- */
-/* Conservative roots                                                 */
-
-/* Objects kept only by words into them (start, middle, last byte; small
- * and large; a single word and a range with ragged ends) survive with what
- * they reach and do not move in that collection. */
-static void conservative_keeps(int by_allocation)
-{
-    if (!collects())
-        return;
-    rvm r;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "4M", 1);
-    tv_thread *t = rvm_thread(&r);
-    enum { K = 7 };   /* o[5] large, o[6] non-moving, the others default */
-    tv_obj *o[K];
-    uint64_t id[K];
-    for (int i = 0; i < K; i++) {
-        int sem = i == 5 ? MMTK_ALLOC_LOS : i == 6 ? MMTK_ALLOC_NON_MOVING : MMTK_ALLOC_DEFAULT;
-        o[i] = tv_alloc(t, 1, i == 5 ? 30000 : 64 + 32 * (uint32_t)i, sem);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(o[i]);
-        tv_push(t, o[i]);
-        tv_set(t, o[i], 0, tv_alloc(t, 0, 100, MMTK_ALLOC_DEFAULT));
-        id[i] = o[i]->id;
-    }
-    tv_pop(t, K);
-    r.tv.cons[0] = o[0];                                  /* its start */
-    r.tv.cons[1] = (char *)o[1] + o[1]->bytes - 1;        /* its last byte */
-    r.tv.conservative_words = 2;
-    /* a range: unaligned ends, garbage around the words */
-    unsigned char *buf = calloc(1, 8 * sizeof(void *) + 3);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-    void *w[4] = { (char *)o[2] + 30, (void *)(uintptr_t)0xdeadbeef, (char *)o[3] + 24,
-                   (char *)o[5] + 20000 };
-    memcpy(buf + 8, w, sizeof w);
-    r.range_start = buf + 5;   /* rounded up to buf + 8 */
-    r.range_end = buf + 8 + sizeof w + 3;
-    /* and a real stack frame: a second range */
-    volatile void *stackwords[3] = { (char *)o[4] + 40, &stackwords, (char *)o[6] + 24 };
-    r.range2_start = (void *)stackwords;
-    r.range2_end = (void *)(stackwords + 3);
-    for (int k = 0; k < 2; k++) {
-        if (by_allocation)
-            CU_ASSERT_FATAL(alloc_gc(t))
-        else
-            full_gc(&r);
-        for (int i = 0; i < K; i++) {
-            CU_ASSERT(mmtk_is_mmtk_object(heap, o[i]));
-            CU_ASSERT(tv_check(o[i]) && o[i]->id == id[i]);
-            CU_ASSERT(tv_check(o[i]->refs[0]));
-            if (moving() && i < 5)
-                CU_ASSERT_EQUAL(mmtk_is_pinned(heap, o[i]), 0);   /* pinned for that collection only */
-        }
-    }
-    /* words gone: the objects die */
-    r.tv.conservative_words = 0;
-    r.range_start = r.range2_start = NULL;
-    mmtk_object weak[K];
-    for (int i = 0; i < K; i++) {
-        weak[i] = o[i];
-        CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap, &weak[i]), 0);
-    }
-    full_gc(&r);
-    for (int i = 0; i < K; i++) {
-        CU_ASSERT_PTR_NULL(weak[i]);
-        CU_ASSERT_EQUAL(mmtk_remove_weak_slot(heap, &weak[i]), 0);
-    }
-    free(buf);
-    rvm_free(&r);
-}
-
-static void test_conservative_full(void)
-{
-    conservative_keeps(0);
-}
-
-static void test_conservative_nursery(void)
-{
-    conservative_keeps(1);
-}
-
-/* Words that point nowhere change nothing: the live bytes of a collection
- * with them equal those of one without, nothing is resurrected, another
- * heap's object is neither marked nor pinned. */
-static void test_conservative_ignored(void)
-{
-    if (!collects())
-        return;
-    rvm r, other;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "8M", 1);
-    mmtk *heap2 = rvm_new(&other, NULL, gc_plan, "8M", 1);
-    tv_thread *t = rvm_thread(&r), *t2 = rvm_thread(&other);
-    size_t keep = tv_push(t, tv_tree(t, 5, MMTK_ALLOC_DEFAULT));
-    size_t ib = tv_push(t2, tv_tree(t2, 3, MMTK_ALLOC_DEFAULT));
-    tv_obj *foreign = tv_root(t2, ib);
-    int fpinned = mmtk_is_pinned(heap2, foreign);
-    /* freed memory: objects that died in the last collection */
-    tv_obj *gone = tv_alloc(t, 1, 200, MMTK_ALLOC_DEFAULT);
-    tv_obj *gone_large = tv_alloc(t, 0, 40000, MMTK_ALLOC_LOS);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gone_large);
-    full_gc(&r);
-    CU_ASSERT(!mmtk_is_mmtk_object(heap, gone_large));
-    uint64_t live = stats_of(heap).live_bytes_after_last_gc;
-    CU_ASSERT(live > 0);
-    int local = 42;
-    tv_obj *tree = tv_root(t, keep);
-    uintptr_t chunk_mask = ((uintptr_t)1 << MMTK_CHUNK_LOG_) - 1;
-    void *w[] = {
-        NULL, (void *)(uintptr_t)1, (void *)(uintptr_t)-1, &local, (void *)(uintptr_t)&test_conservative_ignored,
-        (char *)gone + 40, (char *)gone_large + 100,
-        (void *)(((uintptr_t)tree & ~chunk_mask) + 64),   /* the chunk's metadata page */
-        foreign, (char *)foreign + 24,                     /* another heap's object */
-        heap2, heap,                                       /* the heaps' own records */
-    };
-    r.range_start = w;
-    r.range_end = w + sizeof w / sizeof w[0];
-    for (int k = 0; k < 2; k++) {
-        full_gc(&r);
-        CU_ASSERT_EQUAL(stats_of(heap).live_bytes_after_last_gc, live);
-        CU_ASSERT_EQUAL(tv_tree_check(tv_root(t, keep), 5), 63);
-    }
-    CU_ASSERT(!mmtk_is_mmtk_object(heap, gone_large));
-    CU_ASSERT_EQUAL(mmtk_is_pinned(heap2, foreign), fpinned);
-    CU_ASSERT_EQUAL(local, 42);
-    r.range_start = NULL;
-    full_gc(&other);
-    CU_ASSERT_EQUAL(tv_tree_check(tv_root(t2, ib), 3), 15);
-    rvm_free(&other);
-    rvm_free(&r);
 }
 
 /* ---------------------------------------------------------------- */
@@ -873,7 +364,7 @@ static void *mt_main(void *arg)
             a->bad += a->weak[r * MT_K + i] != o || !tv_check(o);
             a->bad += pinned_at[i] && o != pinned_at[i];
             if (pinned_at[i])   /* pinned for a round, as around a native call */
-                a->bad += mmtk_unpin_object(a->vm->heap, o) != moving();
+                a->bad += mmtk_unpin_object(a->vm->heap, o) != gc_moving();
         }
         mt_drain(a);
     }
@@ -885,7 +376,7 @@ static void *mt_main(void *arg)
 
 static void test_threads(void)
 {
-    if (!collects())
+    if (!gc_collects())
         return;
     tv_vm vm = { .heap = NULL };
     const char *opts[] = { "heap_size=8M", "threads=2", "stress_factor=96K", "verify=true", NULL };
@@ -943,8 +434,8 @@ static void test_threads(void)
 static void test_bad_arguments(void)
 {
     rvm r, other;
-    mmtk *heap = rvm_new(&r, NULL, gc_plan, "8M", 0);
-    mmtk *heap2 = rvm_new(&other, NULL, gc_plan, "8M", 0);
+    mmtk *heap = rvm_new(&r, "8M", 0);
+    mmtk *heap2 = rvm_new(&other, "8M", 0);
     tv_thread *t = rvm_thread(&r), *t2 = rvm_thread(&other);
     tv_obj *o = tv_alloc(t, 0, 64, MMTK_ALLOC_DEFAULT);
     tv_push(t, o);
@@ -978,8 +469,8 @@ static void test_bad_arguments(void)
     mmtk_object wf = f;
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(heap2, &wf), 0);
     rvm_free(&other);
-    if (collects())
-        full_gc(&r);
+    if (gc_collects())
+        rvm_full_gc(&r);
     CU_ASSERT_PTR_EQUAL(wf, f);
     CU_ASSERT(tv_check(tv_root(t, 0)));
     rvm_free(&r);
@@ -993,13 +484,6 @@ int main(void)
         { "weak slots: removed ones left alone", test_weak_remove },
         { "finalizers: full collections", test_finalizers_full },
         { "finalizers: nursery collections", test_finalizers_nursery },
-        { "pinning: api and non-moving semantics", test_pin_api },
-        { "pinning: pinned objects never move", test_pinned_never_move },
-        { "pinning: young pinned objects stay", test_pinned_young },
-        { "pinning: pinned objects filling the heap end in ENOMEM", test_pinned_fill_the_heap },
-        { "conservative: words keep objects in place (full)", test_conservative_full },
-        { "conservative: words keep objects in place (nursery)", test_conservative_nursery },
-        { "conservative: words pointing nowhere are ignored", test_conservative_ignored },
         { "threads: weak slots, finalizers and pins from two mutators", test_threads },
         { "bad arguments", test_bad_arguments },
         CU_TEST_INFO_NULL
