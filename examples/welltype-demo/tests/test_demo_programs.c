@@ -21,6 +21,7 @@
 
 #include "../../../tests/cunit_main.h"   /* CUnit, and main() from a table */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -594,23 +595,41 @@ static void test_compile_error_isolated(void)
         wt_job_clear(&jobs[i]);
 }
 
+#ifdef WT_DEMO_BIN
+/* Runs the welltype-demo command with the arguments `fmt` formats; its
+ * output and errors go to out (NUL-terminated). Returns pclose's status. */
+static int run_demo(char *out, size_t size, const char *fmt, ...)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static int run_demo(char *out, size_t size, const char *fmt, ...)
+{
+    char args[1536], cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", WT_DEMO_BIN, args);
+    FILE *f = popen(cmd, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(out, 1, size - 1, f);
+    out[n] = '\0';
+    return pclose(f);
+}
+#endif
+
 /* the command itself: profile, concurrency, the table */
 static void test_command(void)
 {
 #ifdef WT_DEMO_BIN
     if (access(WT_DEMO_BIN, X_OK) != 0)
         return;
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "%s --profile %s/demo.profile --heap 8M %s/programs/fib.wt %s/programs/leak.wt "
-             "%s/programs/strings.wt 2>&1",
-             WT_DEMO_BIN, WT_DEMO_DIR, WT_DEMO_DIR, WT_DEMO_DIR, WT_DEMO_DIR);
-    FILE *f = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     static char out[1 << 16];
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    int rc = pclose(f);
+    int rc = run_demo(out, sizeof out,
+                      "--profile %s/demo.profile --heap 8M %s/programs/fib.wt "
+                      "%s/programs/leak.wt %s/programs/strings.wt",
+                      WT_DEMO_DIR, WT_DEMO_DIR, WT_DEMO_DIR, WT_DEMO_DIR);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "== fib\nfib(0) = 0\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "stopped: out of memory in its 8 MiB heap; "));
@@ -622,25 +641,17 @@ static void test_command(void)
         fprintf(stderr, "\n%s\n", out);
 
     /* the shipped endless program is stopped by its budget in the profile */
-    snprintf(cmd, sizeof cmd, "%s --profile %s/demo.profile %s/programs/forever.wt 2>&1",
-             WT_DEMO_BIN, WT_DEMO_DIR, WT_DEMO_DIR);
-    f = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    CU_ASSERT_EQUAL(pclose(f), 0);
+    rc = run_demo(out, sizeof out, "--profile %s/demo.profile %s/programs/forever.wt",
+                  WT_DEMO_DIR, WT_DEMO_DIR);
+    CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "no odd perfect number up to 20001\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "stopped: instruction budget of 20000000 exceeded"));
     CU_ASSERT_PTR_NULL(strstr(out, "odd perfect number:"));
 
     /* a budget from the command line stops the program; that is not a failure */
-    snprintf(cmd, sizeof cmd, "%s --plan %s --budget 5000 %s/programs/fib.wt 2>&1",
-             WT_DEMO_BIN, some_plan(0), WT_DEMO_DIR);
-    f = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    CU_ASSERT_EQUAL(pclose(f), 0);
+    rc = run_demo(out, sizeof out, "--plan %s --budget 5000 %s/programs/fib.wt",
+                  some_plan(0), WT_DEMO_DIR);
+    CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "stopped: instruction budget of 5000 exceeded"));
 
     /* a bad profile line is named, and nothing runs */
@@ -650,13 +661,7 @@ static void test_command(void)
     static const char text[] = "# settings\nfib heap=lots\n";
     CU_ASSERT_EQUAL(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
     close(fd);
-    snprintf(cmd, sizeof cmd, "%s --profile %s %s/programs/fib.wt 2>&1", WT_DEMO_BIN, prof,
-             WT_DEMO_DIR);
-    f = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    rc = pclose(f);
+    rc = run_demo(out, sizeof out, "--profile %s %s/programs/fib.wt", prof, WT_DEMO_DIR);
     CU_ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
     char want[128];
     snprintf(want, sizeof want, "%s:2: bad setting 'heap'", prof);
@@ -665,13 +670,8 @@ static void test_command(void)
     unlink(prof);
 
     /* a missing program file is reported; the others run; exit status 1 */
-    snprintf(cmd, sizeof cmd, "%s --plan %s /nonexistent/x.wt %s/programs/fib.wt 2>&1",
-             WT_DEMO_BIN, some_plan(0), WT_DEMO_DIR);
-    f = popen(cmd, "r");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    rc = pclose(f);
+    rc = run_demo(out, sizeof out, "--plan %s /nonexistent/x.wt %s/programs/fib.wt",
+                  some_plan(0), WT_DEMO_DIR);
     CU_ASSERT_TRUE(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/x.wt: cannot open: "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "fib(24) = 46368"));
