@@ -300,11 +300,12 @@ static void *large_alloc(struct vmma_client *c, size_t size, size_t align, const
     return p;
 }
 
-static void *alloc_held(vmma_client *c, size_t size);
+static void *alloc_held(vmma_client *c, size_t size, int locked);
 static void *alloc_locked(vmma_client *c, size_t size);
 
-/* Three tiers (fastpath.h): the hot cache with no lock; the same under one
- * try of a THREAD_SAFE client's lock; everything else out of line. */
+/* Three tiers (fastpath.h): the hot cache with no lock; the same for a
+ * THREAD_SAFE client biased to this thread (lock.c); everything else,
+ * the lock of a THREAD_SAFE client included, out of line. */
 void *vmma_alloc(vmma_client *c, size_t size)
 {
     if (VMMA_LIKELY(client_valid(c))) {
@@ -313,11 +314,11 @@ void *vmma_alloc(vmma_client *c, size_t size)
             void *p = fast_alloc(c, size);
             if (VMMA_LIKELY(p != NULL))
                 return p;
-        } else if (VMMA_LIKELY(slow == VMMA_SLOW_LOCKED && lock_try(&c->lock))) {
+        } else if (VMMA_LIKELY(slow == VMMA_SLOW_LOCKED && bias_enter(c))) {
             void *p = fast_alloc(c, size);
             if (VMMA_UNLIKELY(!p))
-                return alloc_held(c, size);
-            lock_release(&c->lock);
+                return alloc_held(c, size, LOCK_BIASED);
+            bias_exit();
             return p;
         }
     }
@@ -335,12 +336,12 @@ static inline void *alloc_listed(vmma_client *c, size_t size)
     return p ? p : fast_pop(c, k);
 }
 
-/* THREAD_SAFE, lock taken by vmma_alloc, hot cache empty: the free list,
- * else the complete path. */
-__attribute__((noinline)) static void *alloc_held(vmma_client *c, size_t size)
+/* THREAD_SAFE, entered by vmma_alloc (client_lock's token in locked),
+ * hot cache empty: the free list, else the complete path. */
+__attribute__((noinline)) static void *alloc_held(vmma_client *c, size_t size, int locked)
 {
     void *p = alloc_listed(c, size);
-    lock_release(&c->lock);
+    client_unlock(c, locked);
     return VMMA_LIKELY(p != NULL) ? p : client_alloc(c, size, 0, "vmma_alloc");
 }
 
@@ -504,10 +505,10 @@ int vmma_free(vmma_context *ctx, void *p)
                 if (VMMA_LIKELY(!slow)) {
                     if (VMMA_LIKELY(fast_free(c, p, off)))
                         return 0;
-                } else if (VMMA_LIKELY(slow == VMMA_SLOW_LOCKED && lock_try(&c->lock))) {
+                } else if (VMMA_LIKELY(slow == VMMA_SLOW_LOCKED && bias_enter(c))) {
                     if (VMMA_UNLIKELY(!fast_free(c, p, off)))
-                        return free_held(ctx, c, p, off, 1);
-                    lock_release(&c->lock);
+                        return free_held(ctx, c, p, off, LOCK_BIASED);
+                    bias_exit();
                     return 0;
                 }
             }
@@ -516,8 +517,8 @@ int vmma_free(vmma_context *ctx, void *p)
     return free_slow(ctx, p);
 }
 
-/* Free p at offset off of a BUDDY arena of c, whose lock the caller took
- * (client_lock's result in locked); gives the lock back. */
+/* Free p at offset off of a BUDDY arena of c, which the caller entered
+ * (client_lock's token in locked); leaves it. */
 __attribute__((noinline)) static int free_held(vmma_context *ctx, struct vmma_client *c, void *p,
                                                size_t off, int locked)
 {

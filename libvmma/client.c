@@ -58,6 +58,8 @@ vmma_client *vmma_create_client(vmma_context *ctx)
     c->ctx = ctx;
     c->arena_list = ARENA_NONE;
     c->thread_safe = (ctx_flags(ctx) & VMMA_FEATURE_THREAD_SAFE) != 0;
+    if (c->thread_safe)          /* biased to its creator (lock.c) */
+        atomic_store_explicit(&c->bias, lock_bias_slot(), memory_order_relaxed);
     atomic_init(&c->slow, client_slow_bits(ctx_flags(ctx)));
     c->base = ctx->base;
     c->bits = ctx->bits;

@@ -106,23 +106,24 @@ struct buddy_lists {
 #define VMMA_CACHE_ORDERS 8           /* orders 0..7: blocks up to 128 units */
 #define VMMA_CACHE_DEPTH 16
 
-/* The client lock (THREAD_SAFE): one word, taken by a compare-and-swap and
- * given back by a plain store, so an uncontended public call pays one
- * locked instruction (lock.c has the why and the waiting). */
+/* The client lock (THREAD_SAFE), lock.c: one word, taken by a
+ * compare-and-swap and given back by a plain store; and the client's
+ * bias, which lets the one thread that has been using it alone take and
+ * give back its right to the client with no locked instruction at all. */
 struct vmma_lock {
     _Atomic unsigned word;       /* LOCK_FREE, LOCK_HELD or LOCK_SLEEPERS */
 };
 
 struct vmma_client {
     /* first cache line, hot: everything the fast paths read or write, the
-     * lock included (a contended client moves one line, not two) */
+     * lock and the bias included (a contended client moves one line) */
     uint64_t magic;
     _Atomic unsigned slow;       /* VMMA_SLOW_* bits: take the slow path */
     struct vmma_lock lock;
     char *base;                  /* copies of the context's geometry */
     uint64_t *bits;
     size_t align_mask;           /* alignment - 1 */
-    size_t block_size;
+    _Atomic unsigned bias;       /* slot of the thread the client is biased to, 0 = none */
     unsigned char align_shift, arena_shift;
     unsigned char grp_shift;     /* units per map word: log2(min(64, units per arena)) */
     unsigned char word_shift;    /* align_shift + grp_shift: offset >> word_shift = map pair */
@@ -133,14 +134,19 @@ struct vmma_client {
     void *cache[VMMA_CACHE_ORDERS][VMMA_CACHE_DEPTH];
     struct buddy_lists lists;
     /* cold */
+    size_t block_size;
     struct vmma_context *ctx;
     int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
     uint32_t arena_list;         /* first arena of the client, or ARENA_NONE */
     size_t limit;                /* 0 = unlimited */
-    /* the thread inside vmma_walk of this client (its lock_self()), or
-     * NULL: that thread's queries from the visitor find the lock held by
-     * itself and go on without it (lock.c) */
+    /* the thread inside vmma_walk of this client (lock_self()), or NULL:
+     * that thread's queries from the visitor find the lock held by itself
+     * and go on without it (lock.c) */
     _Atomic(const void *) walker;
+    /* under the lock: the thread that took it last, and how many times in
+     * a row (lock.c: a long run biases the client to it) */
+    const void *run_thread;
+    unsigned run_len;
     /* counters written under the client's lock, read by anyone (relaxed) */
     _Atomic size_t buddy_arenas; /* BUDDY arenas held */
     _Atomic size_t large_bytes;  /* bytes in LARGE runs */
@@ -226,16 +232,36 @@ static inline void cache_set_depth(struct vmma_client *c, unsigned k, unsigned n
     atomic_store_explicit(&c->cache_n[k], (unsigned char)n, memory_order_relaxed);
 }
 
-/* ---- locks ---------------------------------------------------------- */
+/* ---- locks (lock.c) ------------------------------------------------- */
 
 enum { LOCK_FREE = 0, LOCK_HELD = 1, LOCK_SLEEPERS = 2 };
 
-/* lock.c: wait for the lock (contended), wake a sleeper, this thread's
- * identity, and the re-entry test for a thread walking its client. */
+/* What client_lock returns, for client_unlock. */
+enum { LOCK_NOT_TAKEN = 0, LOCK_TAKEN = 1, LOCK_BIASED = 2 };
+
+/* A thread's bias slot: its depth word says whether it is inside a call
+ * on a client biased to it; one cache line each. */
+#define LOCK_SLOTS 256
+#define LOCK_NO_SLOT 0xffffffffu      /* a thread that has no slot (never a bias) */
+struct lock_slot {
+    _Atomic unsigned depth;           /* written by its thread only */
+    unsigned next_free;
+} __attribute__((aligned(64)));
+
+extern _Thread_local unsigned lock_thread_slot
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+extern struct lock_slot lock_slots[LOCK_SLOTS] __attribute__((visibility("hidden")));
+
 VMMA_HIDDEN void lock_wait(struct vmma_lock *l);
 VMMA_HIDDEN void lock_wake(struct vmma_lock *l);
-VMMA_HIDDEN const void *lock_self(void);
+VMMA_HIDDEN unsigned lock_bias_slot(void);
 VMMA_HIDDEN int client_lock_slow(struct vmma_client *c);
+
+/* This thread, as the walker and run identity: a thread-local address. */
+static inline const void *lock_self(void)
+{
+    return &lock_thread_slot;
+}
 
 static inline int lock_try(struct vmma_lock *l)
 {
@@ -261,26 +287,50 @@ static inline void lock_release(struct vmma_lock *l)
         lock_wake(l);
 }
 
-/* Take c's lock when c is THREAD_SAFE. Returns what client_unlock needs:
- * 1 when taken, 0 when c takes no lock or this thread already holds it
- * inside vmma_walk of c (a visitor's query). */
+/* Enter a call on c as the thread c is biased to: say so in our slot,
+ * then see that the bias still holds (lock.c: a revoker's membarrier
+ * orders its side, a compiler barrier ours). 0 when c is not biased to
+ * this thread: take the lock. */
+static inline int bias_enter(struct vmma_client *c)
+{
+    unsigned s = lock_thread_slot;
+    if (VMMA_LIKELY(atomic_load_explicit(&c->bias, memory_order_relaxed) != s))
+        return 0;
+    atomic_store_explicit(&lock_slots[s].depth, 1, memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    if (VMMA_LIKELY(atomic_load_explicit(&c->bias, memory_order_acquire) == s))
+        return 1;
+    atomic_store_explicit(&lock_slots[s].depth, 0, memory_order_release);
+    return 0;
+}
+
+static inline void bias_exit(void)
+{
+    atomic_store_explicit(&lock_slots[lock_thread_slot].depth, 0, memory_order_release);
+}
+
+/* Take c's right of use when c is THREAD_SAFE: by its bias, or its lock.
+ * Returns what client_unlock needs; LOCK_NOT_TAKEN also when this thread
+ * already holds the lock inside vmma_walk of c (a visitor's query). */
 static inline int client_lock(struct vmma_client *c)
 {
-#ifdef VMMA_HAVE_THREAD_SAFE
     if (!c->thread_safe)
-        return 0;
-    if (VMMA_LIKELY(lock_try(&c->lock)))
-        return 1;
+        return LOCK_NOT_TAKEN;
+    if (bias_enter(c))
+        return LOCK_BIASED;
     return client_lock_slow(c);
-#else
-    (void)c;
-    return 0;
-#endif
+}
+/* The same, always by the lock (vmma_walk: user code runs inside). */
+static inline int client_lock_exclusive(struct vmma_client *c)
+{
+    return c->thread_safe ? client_lock_slow(c) : LOCK_NOT_TAKEN;
 }
 static inline void client_unlock(struct vmma_client *c, int taken)
 {
-    if (taken)
+    if (taken == LOCK_TAKEN)
         lock_release(&c->lock);
+    else if (taken == LOCK_BIASED)
+        bias_exit();
 }
 static inline void pool_lock(struct vmma_context *ctx)
 {

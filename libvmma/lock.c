@@ -1,48 +1,67 @@
 /*
- * lock.c — the client lock of THREAD_SAFE contexts (struct vmma_lock,
- * internal.h): waiting for it when it is contended, waking a sleeper, and
- * the re-entry of a thread that walks its own client.
+ * lock.c — how a thread gets the right to use a THREAD_SAFE client
+ * (internal.h: struct vmma_lock, client_lock, bias_enter): the client's
+ * lock and its contended paths, the client's bias towards the one thread
+ * that uses it, and the re-entry of a thread that walks its own client.
  *
- * Why a lock of our own. A THREAD_SAFE vmma_alloc or vmma_free takes its
- * client's lock once. A recursive pthread mutex cost two calls and two
- * locked instructions per public call, as much again as the allocation.
- * This lock is one word, taken by one compare-and-swap and given back by a
- * plain store with release order: an uncontended call pays one locked
- * instruction and no call.
+ * Invariant kept: at any time at most one thread works on a client's
+ * blocks, lists and cache: the holder of its lock, or the thread the
+ * client is biased to while its slot's depth is 1 and the bias still
+ * names it; the bias changes only under the lock, and a lock holder
+ * that finds a bias revokes it before it touches anything.
  *
- * States of the word: FREE; HELD (no one sleeps on it); SLEEPERS (held,
- * and a waiter may sleep on it). A waiter spins a little, then swaps
- * SLEEPERS in (which takes the lock when the word was FREE: it then holds
- * it as SLEEPERS, and its release wakes the next sleeper) and sleeps on
- * the futex while the word reads SLEEPERS. lock_release (internal.h) reads
- * the word, stores FREE, and wakes one sleeper when it read SLEEPERS.
+ * The lock. A recursive pthread mutex cost two calls and two locked
+ * instructions per public call. The lock is one word, taken by one
+ * compare-and-swap and given back by a plain store with release order.
+ * States: FREE; HELD (no one sleeps on it); SLEEPERS (held, and a waiter
+ * may sleep on it). A waiter spins a little, then swaps SLEEPERS in (which
+ * takes the lock when it was FREE) and sleeps on the futex while the word
+ * reads SLEEPERS; lock_release reads the word, stores FREE, and wakes one
+ * sleeper when it read SLEEPERS. The window the plain store leaves open:
+ * a waiter swaps SLEEPERS in after the releaser read HELD and goes to
+ * sleep before the store is seen; no one wakes it. So a sleep is a nap of
+ * at most LOCK_NAP_NS, after which the waiter tries again: a missed
+ * wake-up costs one nap, never a deadlock.
  *
- * The window the plain store leaves open: a waiter swaps SLEEPERS in
- * after the releaser read HELD and before its store of FREE is seen. If
- * the waiter's futex wait comes after that store, the kernel sees FREE and
- * returns at once; if it comes before, no one wakes it. So every sleep is
- * a nap of at most LOCK_NAP_NS, after which the waiter tries again: a
- * missed wake-up (a waiter arriving within a few instructions of a
- * release) costs at most one nap, never a deadlock. Closing the window
- * needs a locked exchange in every release, a second locked instruction
- * on every call; the nap is cheaper.
+ * The bias. Even one locked instruction per call doubles the cost of a
+ * small allocation: it waits for every store before it (say, the caller's
+ * first write into the block it just got) to reach the cache. A client is
+ * mostly used by one thread at a time, so it is biased to a thread: to
+ * the one that creates it, and again to a thread that took its lock
+ * LOCK_REBIAS_RUN times in a row. That thread enters a call with plain
+ * stores (bias_enter): depth = 1 in its own slot, a compiler barrier,
+ * then a check that the bias still names it; it leaves with depth = 0.
+ * Any other thread takes the lock, and when it finds a bias it revokes it:
+ * bias = 0, a membarrier(PRIVATE_EXPEDITED) that runs a full barrier on
+ * every thread of the process, then a wait until the old owner's depth
+ * is 0. The two sides form Dekker's pattern with an asymmetric fence:
+ * either the owner's depth = 1 is seen by the revoker, who waits, or the
+ * owner's check sees bias = 0, and it backs off to the lock. Revoking costs
+ * a system call (about a microsecond), once per change of user. Without
+ * membarrier (other systems, old kernels, Valgrind) no client is biased.
+ * Depth words live in slots, one per thread that ever became an owner, in
+ * a table that never moves or shrinks: a thread that was slow to see a
+ * revocation writes only its own slot, and a slot whose thread ended goes
+ * to the next thread that needs one (clients still biased to it now name
+ * that thread, which is as good: the old one cannot race any more).
+ * No user code runs while a thread is inside a biased call: vmma_walk
+ * takes the lock itself, revoking even its own thread's bias.
  *
- * Re-entry. vmma_walk holds its client's lock while the visitor runs, and
- * the visitor may query that client (vmma_get_size, vmma_test_address,
- * vmma_get_owner, ...): the lock used to be recursive for that alone. Now
- * the walker writes its identity (lock_self(): the address of a
- * thread-local byte) into c->walker while it holds the lock;
+ * Re-entry. vmma_walk holds the lock while the visitor runs, and the
+ * visitor may query that client (vmma_get_size, vmma_test_address,
+ * vmma_get_owner, ...). The walker writes lock_self() into c->walker;
  * client_lock_slow finds the lock held and the walker to be this very
- * thread, and goes on without taking it. Only a thread holding the lock
- * writes c->walker, always its own identity, cleared before it unlocks:
- * no other thread can read its own identity there.
+ * thread, and goes on without taking it. Only a lock holder writes
+ * c->walker, always its own identity, cleared before it unlocks.
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <sched.h>
 #include <time.h>
 #ifdef __linux__
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -52,6 +71,11 @@
 #define LOCK_SPINS 64
 /* Longest sleep (see above: the bound on a missed wake-up). */
 #define LOCK_NAP_NS 200000L
+/* Lock acquisitions in a row by one thread that bias the client to it. */
+#define LOCK_REBIAS_RUN 1024
+
+_Thread_local unsigned lock_thread_slot = LOCK_NO_SLOT;
+struct lock_slot lock_slots[LOCK_SLOTS];
 
 static inline void cpu_relax(void)
 {
@@ -61,6 +85,8 @@ static inline void cpu_relax(void)
     __asm__ __volatile__("yield");
 #endif
 }
+
+/* ---- the lock ---------------------------------------------------------- */
 
 /* Sleep while the word reads SLEEPERS, for LOCK_NAP_NS at most. */
 static void lock_sleep(struct vmma_lock *l)
@@ -95,18 +121,127 @@ void lock_wait(struct vmma_lock *l)
         lock_sleep(l);
 }
 
-static _Thread_local char self_mark;
+/* ---- slots and the heavy barrier ---------------------------------------- */
 
-const void *lock_self(void)
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t slots_key;
+static int bias_possible;          /* membarrier registered and the key made */
+static unsigned slots_free;        /* a list through next_free; 0 = empty */
+static unsigned slots_fresh = 1;   /* slot 0 is never given: bias 0 = none */
+
+/* A full barrier on every running thread of the process; 0 on success. */
+static int heavy_barrier(void)
 {
-    return &self_mark;
+#if defined(__linux__) && defined(SYS_membarrier)
+    if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+        return 0;
+    /* (a forked child may have lost the registration) */
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0 ? 0 : -1;
+#else
+    return -1;
+#endif
+}
+
+/* A thread ends: its slot goes back (its depth is 0: it is in no call). */
+static void slot_release(void *arg)
+{
+    unsigned s = (unsigned)(uintptr_t)arg;
+    lock_thread_slot = LOCK_NO_SLOT;
+    pthread_mutex_lock(&slots_lock);
+    lock_slots[s].next_free = slots_free;
+    slots_free = s;
+    pthread_mutex_unlock(&slots_lock);
+}
+
+static void slots_init(void)
+{
+#if defined(__linux__) && defined(SYS_membarrier)
+    long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) ||
+        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) != 0)
+        return;
+    bias_possible = pthread_key_create(&slots_key, slot_release) == 0;
+#endif
+}
+
+/* This thread's slot, given on first need; 0 when no client can be biased
+ * to it (no membarrier, or every slot taken). */
+unsigned lock_bias_slot(void)
+{
+    if (lock_thread_slot != LOCK_NO_SLOT)
+        return lock_thread_slot;
+    pthread_once(&slots_once, slots_init);
+    if (!bias_possible)
+        return 0;
+    pthread_mutex_lock(&slots_lock);
+    unsigned s = slots_free;
+    if (s)
+        slots_free = lock_slots[s].next_free;
+    else if (slots_fresh < LOCK_SLOTS)
+        s = slots_fresh++;
+    pthread_mutex_unlock(&slots_lock);
+    if (!s)
+        return 0;
+    if (pthread_setspecific(slots_key, (void *)(uintptr_t)s) != 0) {
+        slot_release((void *)(uintptr_t)s);
+        return 0;
+    }
+    lock_thread_slot = s;
+    return s;
+}
+
+/* ---- bias --------------------------------------------------------------- */
+
+/* Caller holds c's lock and found c biased: end the bias, and wait until
+ * its thread is out of any call on c. */
+static void bias_revoke(struct vmma_client *c, unsigned s)
+{
+    atomic_store_explicit(&c->bias, 0, memory_order_relaxed);
+    if (heavy_barrier() != 0) {
+        /* cannot happen once registered; the old owner's next call
+         * would still back off, but one in flight might not be seen */
+        VMMA_ASSERT(0);
+    }
+    for (unsigned i = 0; atomic_load_explicit(&lock_slots[s].depth, memory_order_acquire); i++) {
+        if (i < LOCK_SPINS)
+            cpu_relax();
+        else
+            sched_yield();
+    }
+}
+
+/* Caller has just taken c's lock: revoke a bias, or count this thread's
+ * run and bias c to it after LOCK_REBIAS_RUN acquisitions in a row. */
+static void lock_claim(struct vmma_client *c)
+{
+    const void *me = lock_self();
+    unsigned s = atomic_load_explicit(&c->bias, memory_order_relaxed);
+    if (s) {
+        bias_revoke(c, s);
+        c->run_thread = me;
+        c->run_len = 0;
+        return;
+    }
+    if (c->run_thread != me) {
+        c->run_thread = me;
+        c->run_len = 0;
+        return;
+    }
+    if (++c->run_len < LOCK_REBIAS_RUN)
+        return;
+    c->run_len = 0;
+    atomic_store_explicit(&c->bias, lock_bias_slot(), memory_order_relaxed);
 }
 
 int client_lock_slow(struct vmma_client *c)
 {
-    const void *w = atomic_load_explicit(&c->walker, memory_order_relaxed);
-    if (w && w == lock_self())
-        return 0;                  /* a query from this thread's walk of c */
-    lock_wait(&c->lock);
-    return 1;
+    if (!lock_try(&c->lock)) {
+        const void *w = atomic_load_explicit(&c->walker, memory_order_relaxed);
+        if (w && w == lock_self())
+            return LOCK_NOT_TAKEN;     /* a query from this thread's walk of c */
+        lock_wait(&c->lock);
+    }
+    lock_claim(c);
+    return LOCK_TAKEN;
 }

@@ -92,7 +92,7 @@ int vmma_walk(const vmma_client *cc, int (*visit)(void *block, size_t size, void
         return EINVAL;
     const struct vmma_context *ctx = c->ctx;
     int r = 0;
-    int locked = client_lock(c);
+    int locked = client_lock_exclusive(c);
     /* the visitor's queries of c from this thread go on without the lock
      * this thread holds (lock.c); a nested walk keeps the outer one's mark */
     const void *outer = atomic_load_explicit(&c->walker, memory_order_relaxed);

@@ -297,12 +297,267 @@ static void test_lifecycle_race(void)
     vmma_destroy_context(ctx);
 }
 
+/* ---- one client churned by every thread: exact figures at the end ---- */
+
+#define SHARE_LIVE 256
+#define ARENA ((size_t)256 * 1024)      /* the default block_size */
+/* Ops a thread does alone in its turn: more than the run of lock takes
+ * after which a client is biased to the thread taking it (1024), so the
+ * client changes hands, biased, at every turn. */
+#define TURN_OPS 2100
+
+struct sharer {
+    int id;
+    uint64_t rng;
+    unsigned long allocs, frees;     /* successful calls */
+    size_t req_alloc, req_free;      /* bytes asked for by the blocks allocated / freed */
+    unsigned char *live[SHARE_LIVE];
+    size_t size[SHARE_LIVE], align[SHARE_LIVE];
+};
+
+static struct sharer sharers[THREADS];
+static pthread_barrier_t turn;
+static int stats_on;
+
+/* Bytes the allocator holds for a block (the figures count these). */
+static size_t held_bytes(size_t size, size_t align)
+{
+    size_t need = size + (stats_on != 0);     /* STATISTICS: a trailer byte at least */
+    if (need > ARENA)
+        return (size + ARENA - 1) / ARENA * ARENA;
+    size_t r = 16;
+    while (r < need || r < align)
+        r <<= 1;
+    return r;
+}
+
+static void share_free(struct sharer *me, struct sharer *of, unsigned j)
+{
+    unsigned char tag = (unsigned char)(0x80 + of->id);
+    size_t n = of->size[j] < 64 ? of->size[j] : 64;
+    if (!check(of->live[j], n, tag) || vmma_free(ctx, of->live[j]) != 0)
+        failures++;
+    me->frees++;
+    me->req_free += of->size[j];
+    of->live[j] = NULL;
+}
+
+/* One random step on slot j of the thread's own blocks. */
+static void share_step(struct sharer *me)
+{
+    unsigned j = (unsigned)(vt_rand(&me->rng) % SHARE_LIVE);
+    if (me->live[j]) {
+        share_free(me, me, j);
+        return;
+    }
+    uint64_t r = vt_rand(&me->rng);
+    size_t size = r % 100 == 0 ? 1 + r % 300000 : r % 10 == 0 ? 1 + r % 8000 : 1 + r % 512;
+    size_t align = (r >> 40) % 8 == 0 ? (size_t)64 << (r >> 44) % 7 : 0;
+    unsigned char *p = align ? vmma_alloc_aligned(shared, size, align) : vmma_alloc(shared, size);
+    if (!p || (align && (uintptr_t)p % align)) {
+        failures++;
+        return;
+    }
+    memset(p, 0x80 + me->id, size < 64 ? size : 64);
+    me->live[j] = p;
+    me->size[j] = size;
+    me->align[j] = align;
+    me->allocs++;
+    me->req_alloc += size;
+}
+
+static void *sharer_main(void *arg)
+{
+    struct sharer *me = arg;
+    unsigned long ops = vt_scaled(20000);
+    for (int t = 0; t < THREADS; t++) {         /* turns: one thread at a time */
+        pthread_barrier_wait(&turn);
+        if (t == me->id)
+            for (int i = 0; i < TURN_OPS; i++)
+                share_step(me);
+    }
+    pthread_barrier_wait(&turn);
+    for (unsigned long i = 0; i < ops; i++)    /* everyone at once */
+        share_step(me);
+    pthread_barrier_wait(&turn);
+    struct sharer *next = &sharers[(me->id + 1) % THREADS];
+    for (unsigned j = 0; j < SHARE_LIVE; j += 2)   /* the neighbour's even slots */
+        if (next->live[j])
+            share_free(me, next, j);
+    return NULL;
+}
+
+static int count_block(void *block, size_t size, void *arg)
+{
+    (void)block;
+    (void)size;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+static void run_shared_churn(unsigned extra)
+{
+    if (!(vmma_get_supported_flags() & VMMA_FEATURE_THREAD_SAFE))
+        return;
+    vmma_config cfg = {0, 0, VMMA_FEATURE_THREAD_SAFE | (vmma_get_supported_flags() & extra)};
+    CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, 1024 * MiB, &cfg), 0);
+    stats_on = (vmma_get_accepted_flags(ctx) & VMMA_FEATURE_STATISTICS) != 0;
+    shared = vmma_create_client(ctx);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(shared);
+    failures = 0;
+    uint64_t seed = vt_seed("shared churn");
+    pthread_barrier_init(&turn, NULL, THREADS);
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        memset(&sharers[i], 0, sizeof sharers[i]);
+        sharers[i].id = i;
+        sharers[i].rng = seed + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ull;
+        pthread_create(&t[i], NULL, sharer_main, &sharers[i]);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&turn);
+    CU_ASSERT_EQUAL(failures, 0);
+
+    unsigned long allocs = 0, frees = 0;
+    size_t req = 0, used = 0, nlive = 0;
+    for (int i = 0; i < THREADS; i++) {
+        allocs += sharers[i].allocs;
+        frees += sharers[i].frees;
+        req += sharers[i].req_alloc - sharers[i].req_free;
+        for (unsigned j = 0; j < SHARE_LIVE; j++)
+            if (sharers[i].live[j]) {
+                used += held_bytes(sharers[i].size[j], sharers[i].align[j]);
+                nlive++;
+            }
+    }
+    CU_ASSERT(allocs > THREADS * TURN_OPS / 2);
+    vmma_stats st;
+    CU_ASSERT_EQUAL_FATAL(vmma_get_client_stats(shared, &st), 0);
+    CU_ASSERT_EQUAL(st.used_size, used);
+    CU_ASSERT_EQUAL(st.used_size + st.free_size, st.total_size);
+    if (stats_on) {
+        CU_ASSERT_EQUAL(st.alloc_count, allocs);
+        CU_ASSERT_EQUAL(st.free_count, frees);
+        CU_ASSERT_EQUAL(st.requested_size, req);
+    }
+    vmma_cached_blocks cb;
+    CU_ASSERT_EQUAL(vmma_populate_cached_blocks(shared, &cb), 0);
+    CU_ASSERT_EQUAL(cb.total_bytes, st.free_size);
+    size_t walked = 0;
+    CU_ASSERT_EQUAL(vmma_walk(shared, count_block, &walked), 0);
+    CU_ASSERT_EQUAL(walked, nlive);
+
+    for (int i = 0; i < THREADS; i++)            /* the main thread frees the rest */
+        for (unsigned j = 0; j < SHARE_LIVE; j++)
+            if (sharers[i].live[j])
+                share_free(&sharers[0], &sharers[i], j);
+    CU_ASSERT_EQUAL(failures, 0);
+    CU_ASSERT_EQUAL_FATAL(vmma_get_client_stats(shared, &st), 0);
+    CU_ASSERT_EQUAL(st.used_size, 0);
+    if (stats_on) {
+        CU_ASSERT_EQUAL(st.alloc_count, allocs);
+        CU_ASSERT_EQUAL(st.free_count, allocs);
+        CU_ASSERT_EQUAL(st.requested_size, 0);
+    }
+    vmma_destroy_context(ctx);
+}
+
+/* Fast tiers: the hot cache, by the client's bias or its lock. */
+static void test_shared_churn(void) { run_shared_churn(0); }
+
+/* The complete path, with every counter kept. */
+static void test_shared_churn_stats(void) { run_shared_churn(VMMA_FEATURE_STATISTICS); }
+
+/* ---- a walk's visitor queries its own client ----------------------------- */
+
+#define WALK_BLOCKS 20
+
+struct walk_probe {
+    vmma_client *c;
+    size_t seen, bad;
+    pthread_t intruder;
+    int started;
+    _Atomic int intruded;      /* the intruder's vmma_alloc returned */
+};
+
+static void *intruder_main(void *arg)
+{
+    struct walk_probe *w = arg;
+    void *p = vmma_alloc(w->c, 100);
+    w->intruded = 1;
+    if (!p || vmma_free(ctx, p) != 0)
+        failures++;
+    return NULL;
+}
+
+static int probe_visit(void *block, size_t size, void *arg)
+{
+    struct walk_probe *w = arg;
+    size_t inner = 0;
+    vmma_cached_blocks cb;
+    w->seen++;
+    if (vmma_get_size(w->c, block) != size || !vmma_test_address(w->c, (char *)block + size - 1) ||
+        vmma_get_owner(ctx, block) != w->c || vmma_populate_cached_blocks(w->c, &cb) != 0 ||
+        vmma_walk(w->c, count_block, &inner) != 0 || inner != WALK_BLOCKS)
+        w->bad++;
+    if (!w->started) {                 /* another thread wants the client meanwhile */
+        w->started = pthread_create(&w->intruder, NULL, intruder_main, w) == 0;
+        if (!w->started)
+            w->bad++;
+    }
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+    if (w->intruded)                   /* it got in while we walk */
+        w->bad++;
+    return 0;
+}
+
+static void *walker_main(void *arg)
+{
+    struct walk_probe *w = arg;
+    w->seen = w->bad = 0;
+    w->started = 0;
+    w->intruded = 0;
+    if (vmma_walk(w->c, probe_visit, w) != 0)
+        w->bad++;
+    if (w->started)
+        pthread_join(w->intruder, NULL);
+    return NULL;
+}
+
+static void test_walk_queries(void)
+{
+    if (!(vmma_get_supported_flags() & VMMA_FEATURE_THREAD_SAFE))
+        return;
+    vmma_config cfg = {0, 0, VMMA_FEATURE_THREAD_SAFE};
+    CU_ASSERT_EQUAL_FATAL(vmma_create_context(&ctx, NULL, 64 * MiB, &cfg), 0);
+    struct walk_probe w = {vmma_create_client(ctx), 0, 0, 0, 0, 0};
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.c);
+    failures = 0;
+    for (int i = 0; i < WALK_BLOCKS; i++)
+        CU_ASSERT_PTR_NOT_NULL(vmma_alloc(w.c, (size_t)(i + 1) * 40));
+    walker_main(&w);                    /* the thread that made the client */
+    CU_ASSERT_EQUAL(w.seen, WALK_BLOCKS);
+    CU_ASSERT_EQUAL(w.bad, 0);
+    pthread_t t;                        /* another one */
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, walker_main, &w), 0);
+    pthread_join(t, NULL);
+    CU_ASSERT_EQUAL(w.seen, WALK_BLOCKS);
+    CU_ASSERT_EQUAL(w.bad, 0);
+    CU_ASSERT_EQUAL(failures, 0);
+    vmma_destroy_context(ctx);
+}
+
 int main(void)
 {
     static CU_TestInfo tests[] = {
         {"threads share a THREAD_SAFE context", test_threads},
         {"threads share a context with features", test_threads_features},
         {"threads create and delete clients at once", test_lifecycle_race},
+        {"threads churn one client, exact figures after", test_shared_churn},
+        {"threads churn one client with STATISTICS, exact counts", test_shared_churn_stats},
+        {"a walk's visitor queries its client, others wait", test_walk_queries},
         CU_TEST_INFO_NULL};
     struct vt_suite suites[] = {{"threads", tests}, {NULL, NULL}};
     return vt_run(suites);
