@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define BUILDER_MAGIC 0x6d6d746b424c4452ULL   /* "mmtkBLDR" */
@@ -95,7 +96,7 @@ static int parse_bool(const char *v, int *out)
 }
 
 static const char *const option_names[] = {
-    "plan", "heap_size", "gc_trigger", "threads", "nursery_size", "stress_factor", "verify", NULL,
+    "plan", "heap_size", "gc_trigger", "threads", "nursery_size", "stress_factor", "verify", "verbose", NULL,
 };
 
 int mmtk_builder_set_option(mmtk_builder *b, const char *name, const char *value)
@@ -136,6 +137,10 @@ int mmtk_builder_set_option(mmtk_builder *b, const char *name, const char *value
         if (parse_bool(value, &flag))
             return EINVAL;
         b->verify = flag;
+    } else if (!strcmp(name, "verbose")) {
+        if (parse_bool(value, &flag))
+            return EINVAL;
+        b->verbose = flag;
     } else {
         return EINVAL;
     }
@@ -223,6 +228,47 @@ static int binding_ok(const mmtk_vm_binding *b)
     return b && b->object_size && b->scan_object && b->scan_roots;
 }
 
+/* A private context's memory: an anonymous mapping, 2 MiB aligned and
+ * advised for transparent huge pages when it is large enough (tracing a
+ * heap of 4 KiB pages pays a TLB miss on most objects it reaches, and
+ * first touches fault 512 times as often). Untouched memory stays
+ * unbacked either way; freed arenas are still given back (RELEASE). */
+#define HEAP_HUGE_BYTES  ((size_t)2 << 20)
+
+static void *heap_map(size_t size, void **map, size_t *map_size)
+{
+    int huge = size >= 4 * HEAP_HUGE_BYTES;
+    size_t span = size + (huge ? HEAP_HUGE_BYTES : 0);
+    char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    *map = m;
+    *map_size = span;
+    if (!huge)
+        return m;
+    char *start = (char *)(((uintptr_t)m + HEAP_HUGE_BYTES - 1) & ~(uintptr_t)(HEAP_HUGE_BYTES - 1));
+#ifdef MADV_HUGEPAGE
+    (void)madvise(start, size, MADV_HUGEPAGE);   /* advice: refused is fine */
+#endif
+    return start;
+}
+
+static void heap_unmap(void *map, size_t map_size)
+{
+    if (map)
+        munmap(map, map_size);
+}
+
+/* Destroy a heap's context and its memory if they are the heap's own
+ * (the fields are passed, not the heap: it may live in the context). */
+static void heap_drop_context(vmma_context *ctx, int own, void *map, size_t map_size)
+{
+    if (!own)
+        return;
+    vmma_destroy_context(ctx);
+    heap_unmap(map, map_size);
+}
+
 static int heap_make_client(mmtk *tmp, const mmtk_builder *b)
 {
     size_t limit = b->max_heap + HEAP_MARGIN(b->max_heap);
@@ -230,17 +276,22 @@ static int heap_make_client(mmtk *tmp, const mmtk_builder *b)
     if (!tmp->ctx) {
         vmma_config cfg = { .alignment = 16, .block_size = CHUNK_BYTES,
                             .flags = VMMA_FEATURE_THREAD_SAFE | VMMA_FEATURE_LIMITS | VMMA_FEATURE_RELEASE };
-        size_t size = (2 * limit + ((size_t)4 << 20)) & ~(CHUNK_BYTES - 1);
-        int e = vmma_create_context(&tmp->ctx, NULL, size, &cfg);
-        if (e)
+        /* + a chunk: room for the context's own header before arena 0 */
+        size_t size = ((2 * limit + ((size_t)4 << 20)) & ~(CHUNK_BYTES - 1)) + CHUNK_BYTES;
+        void *mem = heap_map(size, &tmp->own_map, &tmp->own_map_size);
+        if (!mem)
+            return ENOMEM;
+        int e = vmma_create_context(&tmp->ctx, mem, size, &cfg);
+        if (e) {
+            heap_unmap(tmp->own_map, tmp->own_map_size);
             return e;
+        }
         tmp->own_ctx = 1;
     }
     tmp->client = vmma_create_client(tmp->ctx);
     if (!tmp->client) {
         int e = errno ? errno : ENOMEM;
-        if (tmp->own_ctx)
-            vmma_destroy_context(tmp->ctx);
+        heap_drop_context(tmp->ctx, tmp->own_ctx, tmp->own_map, tmp->own_map_size);
         return e;
     }
     tmp->client_limit = limit;
@@ -254,6 +305,8 @@ static void heap_unmake(mmtk *heap)
     vmma_client *client = heap->client;
     vmma_context *ctx = heap->ctx;
     int own = heap->own_ctx;
+    void *map = heap->own_map;
+    size_t map_size = heap->own_map_size;
     pthread_mutex_destroy(&heap->mem_lock);
     pthread_mutex_destroy(&heap->stw_lock);
     pthread_cond_destroy(&heap->stw_cond);
@@ -263,9 +316,8 @@ static void heap_unmake(mmtk *heap)
     for (int i = 0; i < heap->nspaces; i++)
         pthread_mutex_destroy(&heap->spaces[i]->lock);
     heap->magic = 0;
-    vmma_delete_client(client);
-    if (own)
-        vmma_destroy_context(ctx);
+    vmma_delete_client(client);   /* heap itself lived in it */
+    heap_drop_context(ctx, own, map, map_size);
 }
 
 mmtk *mmtk_init(mmtk_builder *b, const mmtk_vm_binding *binding, void *vm)
@@ -290,8 +342,7 @@ mmtk *mmtk_init(mmtk_builder *b, const mmtk_vm_binding *binding, void *vm)
     if (!heap) {
         e = errno;
         vmma_delete_client(tmp.client);
-        if (tmp.own_ctx)
-            vmma_destroy_context(tmp.ctx);
+        heap_drop_context(tmp.ctx, tmp.own_ctx, tmp.own_map, tmp.own_map_size);
         errno = e;
         return NULL;
     }
@@ -307,6 +358,7 @@ mmtk *mmtk_init(mmtk_builder *b, const mmtk_vm_binding *binding, void *vm)
     heap->trigger = b->trigger;
     heap->threads = b->threads;
     heap->verify = b->verify;
+    heap->verbose = b->verbose;
     heap->budget = b->trigger == TRIGGER_DYNAMIC ? b->min_heap : b->max_heap;
     pthread_mutex_init(&heap->mem_lock, NULL);
     pthread_mutex_init(&heap->stw_lock, NULL);

@@ -61,6 +61,7 @@ struct mmtk_builder {
     size_t nursery;
     size_t stress_factor;
     int verify;
+    int verbose;
     vmma_context *ctx;
 };
 
@@ -130,6 +131,8 @@ struct mmtk {
     vmma_context *ctx;
     vmma_client *client;
     int own_ctx;                       /* ctx is private: destroyed with the heap */
+    void *own_map;                     /* a private ctx's memory, mapped by the heap (heap_map) */
+    size_t own_map_size;
     size_t client_limit;
 
     /* options */
@@ -137,6 +140,7 @@ struct mmtk {
     gc_trigger_kind trigger;
     unsigned threads;
     int verify;
+    int verbose;                       /* one line on stderr per collection (stats.c) */
 
     /* memory (mem_lock) */
     pthread_mutex_t mem_lock;
@@ -159,6 +163,7 @@ struct mmtk {
     int full_gc_requested;             /* atomic: the next collection must be full (user request) */
     int nursery_gc;                    /* the running/last collection is a nursery one (generational plans' prepare) */
     int in_gc;
+    uint64_t gc_copied, gc_copied_bytes;   /* this collection's copies so far (stats_lock) */
     mmtk_mutator *mutators;
     uint64_t stress_bytes;             /* atomic: allocated since the last collection */
 
