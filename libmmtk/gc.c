@@ -376,6 +376,8 @@ static void workers_finish(mmtk *heap)
     pthread_mutex_lock(&heap->stats_lock);
     heap->stats.objects_copied += copied;
     heap->stats.bytes_copied += copied_bytes;
+    heap->gc_copied += copied;             /* this collection's, for the log */
+    heap->gc_copied_bytes += copied_bytes;
     heap->stats.live_bytes_after_last_gc = live;
     pthread_mutex_unlock(&heap->stats_lock);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "testvm.h"
 
 static void test_options(void)
@@ -22,6 +23,7 @@ static void test_options(void)
         { "heap_size", "2m" }, { "gc_trigger", "FixedHeapSize" }, { "gc_trigger", "DynamicHeapSize" },
         { "threads", "1" }, { "threads", "2" }, { "threads", "64" }, { "nursery_size", "4M" },
         { "stress_factor", "0" }, { "stress_factor", "1M" }, { "verify", "true" }, { "verify", "false" },
+        { "verbose", "true" }, { "verbose", "false" },
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         CU_ASSERT_EQUAL(mmtk_builder_set_option(b, good[i][0], good[i][1]), 0);
@@ -31,7 +33,7 @@ static void test_options(void)
         { "heap_size", "99999999999999999999G" }, { "heap_size", "64MB" }, { "gc_trigger", "Fixed" },
         { "threads", "0" }, { "threads", "65" }, { "threads", "2K" }, { "threads", "x" },
         { "nursery_size", "abc" }, { "stress_factor", "-5" }, { "verify", "yes" }, { "verify", "" },
-        { "no_such_option", "1" }, { "", "1" },
+        { "verbose", "1x" }, { "verbose", "" }, { "no_such_option", "1" }, { "", "1" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CU_ASSERT_EQUAL(mmtk_builder_set_option(b, bad[i][0], bad[i][1]), EINVAL);
@@ -228,6 +230,46 @@ static void test_verify_catches_bad_reference(void)
     tv_heap_free(&vm);
 }
 
+/* verbose=true: one line per collection on stderr, naming the plan, the
+ * collection's number and kind, and what it copied. */
+static void test_verbose_log(void)
+{
+    char path[] = "/tmp/mmtk-verbose-XXXXXX";
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    unlink(path);
+    fflush(stderr);
+    int saved = dup(2);
+    CU_ASSERT_FATAL(saved >= 0 && dup2(fd, 2) == 2);
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=4M", "verbose=true", NULL };
+    mmtk *heap = tv_heap_new(&vm, NULL, "SemiSpace", opts);
+    if (heap) {
+        tv_thread *t = tv_thread_new(&vm);
+        vm.globals[0] = tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT);
+        mmtk_handle_user_collection_request(heap, NULL);
+        mmtk_handle_user_collection_request(heap, NULL);
+        CU_ASSERT(tv_check(vm.globals[0]));
+        tv_heap_free(&vm);
+    }
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(heap);
+    char buf[1024] = { 0 };
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    CU_ASSERT(n > 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "mmtk: SemiSpace collection 1 (full)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "mmtk: SemiSpace collection 2 (full)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "copied 1 objects"));
+    CU_ASSERT_PTR_NULL(strstr(buf, "collection 3"));
+    /* the visitor's doors refuse a NULL visitor or slot array */
+    mmtk_object slots[2] = { NULL, NULL };
+    mmtk_visit_slots(NULL, slots, 2);
+    mmtk_visit_slot(NULL, slots);
+}
+
 static void test_weak_slots_and_finalizers(void)
 {
     static const char *plans[] = { "MarkSweep", "SemiSpace" };
@@ -310,6 +352,7 @@ int main(void)
     CU_add_test(s, "figures and harness", test_figures_and_harness);
     CU_add_test(s, "binding stop/resume", test_binding_stop_resume);
     CU_add_test(s, "verify catches a bad reference", test_verify_catches_bad_reference);
+    CU_add_test(s, "verbose: a line per collection", test_verbose_log);
     CU_add_test(s, "weak slots and finalizers", test_weak_slots_and_finalizers);
     CU_add_test(s, "idle and many heaps", test_idle_and_many_heaps);
     CU_basic_set_mode(CU_BRM_VERBOSE);
