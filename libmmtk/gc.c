@@ -424,7 +424,9 @@ void gc_trace(mmtk *heap)
     sched_push(&heap->job, NULL, SCHED_ROOTS, &heap->roots_packet);
     sched_push(&heap->job, NULL, SCHED_WEAK, &heap->weak_packet);
     sched_push(&heap->job, NULL, SCHED_FINALIZE, &heap->final_packet);
+    uint64_t t0 = gc_now_ns();
     sched_run(&heap->job);
+    heap->gc_trace_ns += gc_now_ns() - t0;
     workers_finish(heap);
 }
 

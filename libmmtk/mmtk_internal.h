@@ -164,6 +164,7 @@ struct mmtk {
     int nursery_gc;                    /* the running/last collection is a nursery one (generational plans' prepare) */
     int in_gc;
     uint64_t gc_copied, gc_copied_bytes;   /* this collection's copies so far (stats_lock) */
+    uint64_t gc_trace_ns;              /* this collection's time in trace jobs (gc_trace) */
     mmtk_mutator *mutators;
     uint64_t stress_bytes;             /* atomic: allocated since the last collection */
 

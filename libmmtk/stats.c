@@ -24,13 +24,14 @@ void stats_collection_done(mmtk *heap, uint64_t pause_ns)
         heap->stats.pause_ns_max = pause_ns;
     mmtk_stats st = heap->stats;
     uint64_t copied = heap->gc_copied, copied_bytes = heap->gc_copied_bytes;
-    heap->gc_copied = heap->gc_copied_bytes = 0;
+    uint64_t trace_ns = heap->gc_trace_ns;
+    heap->gc_copied = heap->gc_copied_bytes = heap->gc_trace_ns = 0;
     pthread_mutex_unlock(&heap->stats_lock);
     if (heap->verbose)
-        fprintf(stderr, "mmtk: %s collection %llu (%s): %.3f ms, %u workers, copied %llu objects (%llu bytes), "
+        fprintf(stderr, "mmtk: %s collection %llu (%s): %.3f ms (tracing %.3f ms), %u workers, copied %llu objects (%llu bytes), "
                         "live %llu bytes, %zu of %zu bytes in use\n",
                 heap->plan->name, (unsigned long long)st.collections, heap->nursery_gc ? "nursery" : "full",
-                (double)pause_ns / 1e6, heap->trace_workers, (unsigned long long)copied,
+                (double)pause_ns / 1e6, (double)trace_ns / 1e6, heap->trace_workers, (unsigned long long)copied,
                 (unsigned long long)copied_bytes, (unsigned long long)st.live_bytes_after_last_gc,
                 mmtk_used_bytes(heap), mmtk_total_bytes(heap));
 }

@@ -120,6 +120,9 @@ mmtk *tv_heap_new(tv_vm *vm, vmma_context *ctx, const char *plan, const char *co
     mmtk_builder *b = mmtk_builder_new();
     if (!b)
         return NULL;
+    /* MMTK_* variables first (MMTK_VERBOSE=1 logs every collection of a
+     * test or benchmark); the plan and options given here win */
+    (void)mmtk_builder_read_env(b);
     int e = plan ? mmtk_builder_set_option(b, "plan", plan) : 0;
     for (int i = 0; !e && options && options[i]; i++) {
         char name[64];
