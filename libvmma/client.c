@@ -7,8 +7,8 @@
  * BUDDY arenas, so the bytes in live blocks are derived, never counted per
  * block: used = BUDDY arenas' bytes - bytes on the free lists - bytes of
  * lists dropped as corrupt + bytes of LARGE runs (client_used). Everything
- * a client owns changes under its lock; arena ownership changes under the
- * pool lock too (lock order: client, then pool).
+ * a client owns changes under its lock, or its bias (lock.c); arena
+ * ownership changes under the pool lock too (lock order: client, then pool).
  */
 #include "buddy.h"
 

@@ -7,12 +7,15 @@
  * STATISTICS, POISON, LIMITS, no Valgrind/ASan watching), vmma_alloc and
  * vmma_free run fast_alloc/fast_free inline: a leaf of some twenty
  * instructions that only pops or pushes the hot cache and flips one bit,
- * with no lock, no call and no other test. Everything else (empty or full
- * cache stack, larger blocks, a THREAD_SAFE client, anything to refuse)
- * returns "not done" and the caller tail-calls its out-of-line path, which
- * takes the client's lock and tries cache_pop/fast_pop/fast_push below
- * before falling back to the complete path in alloc.c (features, splitting,
- * refusing bad pointers), which re-checks everything.
+ * with no lock, no call and no other test. A THREAD_SAFE client (slow word
+ * VMMA_SLOW_LOCKED alone) runs the same leaf inline when it is biased to
+ * the calling thread (lock.c: a few plain stores, no locked instruction).
+ * Everything else (empty or full cache stack, larger blocks, a THREAD_SAFE
+ * client used by several threads, anything to refuse) returns "not done"
+ * and the caller tail-calls its out-of-line path, which takes the client's
+ * lock (or keeps the bias it holds) and tries cache_pop/fast_pop/fast_push
+ * below before falling back to the complete path in alloc.c (features,
+ * splitting, refusing bad pointers), which re-checks everything.
  *
  * Map geometry. The start and end maps of all arenas lie back to back
  * (internal.h), so the word pair holding unit u of the context (u = offset

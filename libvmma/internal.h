@@ -98,8 +98,9 @@ struct buddy_lists {
 #define VMMA_SLOW_FEATURES (VMMA_FEATURE_ZERO_FILL | VMMA_FEATURE_STATISTICS | \
                             VMMA_FEATURE_POISON | VMMA_FEATURE_LIMITS)
 #define VMMA_SLOW_TRACKING 0x80000000u
-/* A THREAD_SAFE client takes the locked fast paths (fastpath.h): its slow
- * word is never zero, so the unlocked fast paths need no test of their own. */
+/* A THREAD_SAFE client enters each call by its bias or its lock (lock.c)
+ * before the fast paths (fastpath.h): its slow word is never zero, so the
+ * unlocked tier needs no test of its own. */
 #define VMMA_SLOW_LOCKED VMMA_FEATURE_THREAD_SAFE
 
 /* The hot cache of recently freed small blocks (fastpath.h). */
