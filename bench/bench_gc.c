@@ -483,7 +483,7 @@ int main(int argc, char **argv)
         scale = 4;
     const char *plans[] = { "NoGC", "MarkSweep", "SemiSpace", "MarkCompact",
                             "Immix", "GenCopy", "GenImmix", "StickyImmix",
-                            "GenCopy@8M", "GenImmix@8M", "StickyImmix@8M",
+                            "GenCopy@16M", "GenImmix@16M", "StickyImmix@16M",
 #ifdef HAVE_BDWGC
                             "BoehmGC",
 #endif
@@ -512,7 +512,7 @@ int main(int argc, char **argv)
     printf("each configuration runs %d times (BENCH_GC_REPS), interleaved with the others; the row is the run\n"
            "with the median time; range: fastest..slowest time; xBoehm: median time / Boehm GC's median time\n", reps);
     printf("gc_s: the sum of all pauses; copied: objects copied (millions); pauses in ms: p50/p95/max over all collections; nursery p95/max over nursery ones;\n"
-           "Plan@8M: nursery_size=8M (default: a quarter of the heap)\n");
+           "nursery: an eighth of the heap by default (8 MiB here); Plan@16M: nursery_size=16M\n");
     printf("%-13s %-14s %7s %13s %6s %6s %6s %7s %5s %5s %6s %6s %7s %7s %7s %8s %s\n", "workload", "plan", "time_s",
            "range", "xBoehm", "cpu_s", "gc_s", "copied", "GCs", "full", "p50", "p95", "max", "nur_p95", "nur_max",
            "rss_MiB", "ok");
