@@ -16,7 +16,9 @@
  *
  * Threads: without VMMA_FEATURE_THREAD_SAFE a context and its clients must be
  * used by one thread at a time. With it, any function may be called from any
- * thread (one lock per client, one for the context's arena pool).
+ * thread (one lock per client, one for the context's arena pool; a client
+ * that one thread uses alone is biased to it, and that thread's calls then
+ * take no locked instruction).
  *
  * The man page libvmma(3) says the same at greater length.
  */
