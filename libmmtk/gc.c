@@ -264,6 +264,9 @@ static void gc_free_scratch(mmtk *heap)
         heap_mem_free(heap, heap->pins);
     if (heap->root_slots)
         heap_mem_free(heap, heap->root_slots);
+    if (heap->root_slices)
+        heap_mem_free(heap, heap->root_slices);
+    heap->root_slices = NULL;
     heap->pins = NULL;
     heap->root_slots = NULL;
     heap->npins = heap->pins_cap = heap->nroot_slots = heap->root_slots_cap = 0;
@@ -276,6 +279,57 @@ static void record_root_slot(mmtk_visitor *v, mmtk_object *slot)
         gc_vec_push(heap, (void ***)&heap->root_slots, &heap->nroot_slots, &heap->root_slots_cap, slot);
 }
 
+/* Precise root slots beyond the first ROOT_SLICE_SLOTS are traced in
+ * packets of that many, which any worker may take: a nursery collection's
+ * roots include every slot of the remembered set, which can be most of its
+ * work. */
+#define ROOT_SLICE_SLOTS 512
+
+typedef struct root_slice {
+    sched_packet base;
+    size_t from, to;          /* heap->root_slots[from, to) */
+} root_slice;
+
+static void flush_out(gc_worker *w, sched_worker *sw, int bucket);
+
+static void root_slots_trace(gc_worker *w, size_t from, size_t to)
+{
+    mmtk_object **slots = w->heap->root_slots;
+    for (size_t i = from; i < to; i++)
+        trace_slot_in(w, slots[i]);
+    trace_fifo_drain(w);
+}
+
+static void root_slice_run(sched_packet *packet, sched_worker *sw)
+{
+    root_slice *r = (root_slice *)packet;
+    gc_worker *w = worker_of(sw);
+    root_slots_trace(w, r->from, r->to);
+    flush_out(w, sw, SCHED_CLOSURE);
+}
+
+/* Hand root_slots[ROOT_SLICE_SLOTS, n) out as packets; returns how many
+ * slots this worker keeps (all of them when packets cannot be had). */
+static size_t root_slices_push(gc_worker *w, sched_worker *sw, size_t n)
+{
+    mmtk *heap = w->heap;
+    if (heap->trace_workers < 2 || n <= 2 * ROOT_SLICE_SLOTS)
+        return n;
+    size_t count = (n - ROOT_SLICE_SLOTS + ROOT_SLICE_SLOTS - 1) / ROOT_SLICE_SLOTS;
+    if (heap->root_slices)   /* a plan's second trace (gc_trace): the first's are done */
+        heap_mem_free(heap, heap->root_slices);
+    root_slice *r = heap->root_slices = heap_mem_alloc(heap, count * sizeof *r, 64);
+    if (!r)
+        return n;   /* the heap's client is full: this worker traces them all */
+    for (size_t i = 0; i < count; i++) {
+        r[i].base.run = root_slice_run;
+        r[i].from = ROOT_SLICE_SLOTS * (i + 1);
+        r[i].to = r[i].from + ROOT_SLICE_SLOTS < n ? r[i].from + ROOT_SLICE_SLOTS : n;
+        sched_push(&heap->job, sw, SCHED_CLOSURE, &r[i].base);
+    }
+    return ROOT_SLICE_SLOTS;
+}
+
 /* Roots: conservative words first (they pin what they point into), then
  * the precise slots, recorded meanwhile: so no object a conservative word
  * points into has been moved by a precise slot before it was pinned. */
@@ -286,19 +340,15 @@ static void roots_packet_run(sched_packet *packet, sched_worker *sw)
     mmtk *heap = w->heap;
     mmtk_visitor rv = w->visitor;
     rv.slot = record_root_slot;
+    rv.slots = NULL;
     heap->nroot_slots = 0;   /* a plan may trace twice (gc_trace) */
     heap->binding.scan_roots(heap->vm, &rv);
     refs_scan_roots(heap, &rv);
     if (heap->plan->scan_roots)
         heap->plan->scan_roots(heap, &rv);
-    for (size_t i = 0; i < heap->nroot_slots; i++)
-        w->visitor.slot(&w->visitor, heap->root_slots[i]);
-    trace_fifo_drain(w);
-    if (w->out && w->out->count) {
-        trace_packet *o = w->out;
-        w->out = NULL;
-        sched_push(&heap->job, sw, SCHED_CLOSURE, &o->base);
-    }
+    size_t mine = root_slices_push(w, sw, heap->nroot_slots);
+    root_slots_trace(w, 0, mine);
+    flush_out(w, sw, SCHED_CLOSURE);
 }
 
 static void flush_out(gc_worker *w, sched_worker *sw, int bucket)
@@ -372,7 +422,7 @@ static void workers_finish(mmtk *heap)
         heap_mem_free(heap, p);
     }
     if (heap->nursery_gc)
-        heap->last_nursery_copied = copied_bytes;
+        heap->last_nursery_survived = live;   /* copied, or marked in place (StickyImmix) */
     pthread_mutex_lock(&heap->stats_lock);
     heap->stats.objects_copied += copied;
     heap->stats.bytes_copied += copied_bytes;
@@ -397,15 +447,17 @@ static void gc_adjust_budget(mmtk *heap)
 }
 
 /* How many workers trace this collection. A nursery collection whose
- * predecessor copied little (most of them: the nursery mostly dies) runs
+ * predecessor found little alive (most of them: the nursery mostly dies) runs
  * on the collecting thread alone: waking pool workers costs more than they
  * save on ~0.2 ms of work, and a descheduled worker on a loaded machine
  * held such pauses at 2-5 ms wall (scheduler engineer's measurement). */
-#define GC_SMALL_NURSERY_COPY  ((uint64_t)1 << 20)
+#define GC_SMALL_NURSERY_LIVE  ((uint64_t)1 << 20)
 
 static unsigned gc_trace_width(mmtk *heap)
 {
-    if (heap->nursery_gc && heap->last_nursery_copied < GC_SMALL_NURSERY_COPY)
+    /* (the first collection has no predecessor: it may copy a whole nursery
+     * of young survivors, as GCBench's first ones do) */
+    if (heap->nursery_gc && heap->stats.collections > 0 && heap->last_nursery_survived < GC_SMALL_NURSERY_LIVE)
         return 1;
     return heap->nworkers;
 }

@@ -174,12 +174,13 @@ struct mmtk {
     gc_worker *workers;
     unsigned nworkers;
     unsigned trace_workers;            /* workers of the running trace job: 1 lets spaces claim objects without atomics */
-    uint64_t last_nursery_copied;      /* bytes copied by the last nursery collection (predicts the next one's work) */
+    uint64_t last_nursery_survived;    /* bytes the last nursery collection found alive (predicts the next one's work) */
     pthread_mutex_t packet_lock;
     trace_packet *free_packets;
     int packet_limit_lifted;
     mmtk_object *pins; size_t npins, pins_cap;   /* transient pins of this collection */
     mmtk_object **root_slots; size_t nroot_slots, root_slots_cap;   /* precise roots, deferred */
+    struct root_slice *root_slices;    /* packets over root_slots (gc.c), this trace's */
 
     /* weak slots and finalizers (refs.c; refs_lock) */
     pthread_mutex_t refs_lock;

@@ -277,6 +277,48 @@ static void test_fragmented_heap_becomes_generational_again(void)
     gc_finish(&vm);
 }
 
+/* Thousands of old objects each made to point to a young one: the
+ * remembered set gives the nursery collection more root slots than one
+ * packet's worth, and with two workers they are traced in slices by
+ * whichever worker takes them; every young object survives, once, intact. */
+static void test_many_remembered_roots_two_workers(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=32M", "nursery_size=2M", "threads=2", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    enum { OLD = 6000 };
+    size_t list = tv_push(t, tv_alloc(t, OLD, 0, MMTK_ALLOC_DEFAULT));
+    for (uint32_t i = 0; i < OLD; i++) {
+        tv_obj *o = tv_alloc(t, 2, 0, MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        tv_set(t, tv_root(t, list), i, o);
+    }
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);   /* all promoted */
+    CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+    static uint64_t ids[OLD];
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < OLD; i++) {
+            tv_obj *young = tv_alloc(t, 1, 200, MMTK_ALLOC_DEFAULT);   /* > 1 MiB in all: the next nursery collection traces on both workers */
+            CU_ASSERT_PTR_NOT_NULL_FATAL(young);
+            ids[i] = young->id;
+            tv_obj *old = ((tv_obj *)tv_root(t, list))->refs[i];
+            tv_set(t, old, (uint32_t)round, young);
+        }
+        CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+        tv_obj *l = tv_root(t, list);
+        CU_ASSERT_FATAL(tv_check(l));
+        for (uint32_t i = 0; i < OLD; i++) {
+            tv_obj *old = l->refs[i];
+            CU_ASSERT_FATAL(tv_check(old));
+            tv_obj *young = old->refs[round];
+            CU_ASSERT_FATAL(tv_check(young));
+            CU_ASSERT_EQUAL(young->id, ids[i]);
+        }
+    }
+    CU_ASSERT_EQUAL(gc_stats(&vm).full_collections, 0);
+    gc_finish(&vm);
+}
+
 int main(void)
 {
     static const char *const plans[] = { "GenCopy", "GenImmix", "StickyImmix", NULL };
@@ -285,6 +327,7 @@ int main(void)
         { "a store without the barrier is caught by verify", test_missing_barrier_is_caught },
         { "barrier with sources outside the heap", test_barrier_bad_sources },
         { "remembered set stays bounded", test_remembered_set_is_bounded },
+        { "many remembered roots, two workers", test_many_remembered_roots_two_workers },
         { "nursery size and full collections", test_nursery_size_and_full_collections },
         { "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery },
         { "pinned objects never move", gc_test_pinned_never_move },
