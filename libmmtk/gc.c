@@ -115,15 +115,18 @@ static inline space *worker_space_of(gc_worker *w, const void *p)
     return ((uintptr_t)p & CHUNK_MASK) >= CHUNK_DATA_OFFSET ? found->space : NULL;
 }
 
+/* Slots are read and written as relaxed atomics (plain moves): a root
+ * slot may be listed twice (a remembered set names a large object's slot
+ * once per store), and two workers tracing it store the same new address. */
 static void trace_slot_now(gc_worker *w, mmtk_object *slot)
 {
-    mmtk_object obj = *slot;
+    mmtk_object obj = __atomic_load_n(slot, __ATOMIC_RELAXED);
     space *s = worker_space_of(w, obj);
     if (!s)
         return;   /* not the heap's: left alone (verify reports it) */
     mmtk_object moved = s->ops->trace(s, w, obj);
     if (moved != obj)
-        *slot = moved;
+        __atomic_store_n(slot, moved, __ATOMIC_RELAXED);
 }
 
 /* A slot found while scanning: prefetch its target and trace the slot
@@ -133,7 +136,7 @@ static void trace_slot_now(gc_worker *w, mmtk_object *slot)
  * found it ends (trace_fifo_drain). */
 static inline void trace_slot_in(gc_worker *w, mmtk_object *slot)
 {
-    mmtk_object obj = *slot;
+    mmtk_object obj = __atomic_load_n(slot, __ATOMIC_RELAXED);
     if (!obj)
         return;
     __builtin_prefetch(obj);
