@@ -170,6 +170,7 @@ static void trace_fifo_drain(gc_worker *w)
             trace_slot_now(w, held);
         }
     }
+    gc_publish_forwards(w);
 }
 
 /* A word that may point into an object: keep that object alive and in
@@ -356,6 +357,7 @@ static void roots_packet_run(sched_packet *packet, sched_worker *sw)
 
 static void flush_out(gc_worker *w, sched_worker *sw, int bucket)
 {
+    gc_publish_forwards(w);
     if (w->out && w->out->count) {
         trace_packet *o = w->out;
         w->out = NULL;

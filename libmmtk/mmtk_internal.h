@@ -84,6 +84,11 @@ struct mmtk_visitor {
     void *arg;
 };
 
+/* Objects a worker has copied before it sets their FWD bits, in one go
+ * (copyspace.c): locked instructions back to back cost less than one per
+ * copy, each waiting for that copy's stores to drain. */
+#define GC_FWD_BATCH 16
+
 /* Slots a worker holds back while their targets are prefetched (power of 2). */
 #define GC_SLOT_FIFO 8
 
@@ -99,6 +104,8 @@ struct gc_worker {
     const chunk *last_chunk;        /* trace_slot's cache: the last chunk a slot pointed into */
     space *last_space;              /* ... and its space */
     allocator_storage copy[GC_COPY_SLOTS];
+    mmtk_object fwd_pending[GC_FWD_BATCH];   /* copied, FWD not yet set (gc_publish_forwards) */
+    unsigned nfwd_pending;
     uint64_t objects_copied, bytes_copied, live_bytes, live_objects;
 };
 
@@ -269,6 +276,17 @@ void stats_collection_done(struct mmtk *heap, uint64_t pause_ns);
 static inline int gc_mark(const struct mmtk *heap, mmtk_object obj)
 {
     return heap->trace_workers == 1 ? meta_set_alone(obj, META_MARK) : meta_set_atomic(obj, META_MARK);
+}
+
+/* Set the FWD bits of the objects this worker copied and has not yet
+ * published; before it waits for another worker's copy and at the end of
+ * every packet, so a waiter never waits on a worker that waits too or has
+ * gone idle. */
+static inline void gc_publish_forwards(gc_worker *w)
+{
+    for (unsigned i = 0; i < w->nfwd_pending; i++)
+        meta_set_release(w->fwd_pending[i], META_FWD);
+    w->nfwd_pending = 0;
 }
 
 static inline void gc_spin_pause(void)

@@ -13,7 +13,8 @@
  *   2. copy: memcpy into to-space, set the copy's VO bit, call post_copy
  *      (the old copy is still intact);
  *   3. write the new address into the old copy's first word;
- *   4. set FWD with release order; waiters read the first word after an
+ *   4. set FWD with release order, for up to GC_FWD_BATCH copies at once
+ *      (gc_publish_forwards); waiters read the first word after an
  *      acquiring load of FWD.
  * When the collection traces on one worker (heap->trace_workers == 1)
  * nobody waits: MARK is tested and set with a plain load and store, and
@@ -63,8 +64,9 @@ static mmtk_object copy_stay(gc_worker *w, mmtk_object obj)
 
 /* obj was claimed by another worker: wait until it is copied (FWD) or kept
  * in place (PIN), and return where it is now. */
-static mmtk_object copy_wait(mmtk_object obj)
+static mmtk_object copy_wait(gc_worker *w, mmtk_object obj)
 {
+    gc_publish_forwards(w);
     while (!meta_test_acquire(obj, META_FWD)) {
         if (meta_pinned(obj))
             return obj;
@@ -90,7 +92,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
         if (!meta_set_alone(obj, META_MARK))
             return *(mmtk_object *)obj;   /* forwarded: pinned ones were caught above */
     } else if (!meta_set_atomic(obj, META_MARK)) {
-        return copy_wait(obj);
+        return copy_wait(w, obj);
     }
     mmtk *heap = s->heap;
     MMTK_ASSERT(meta_test(obj, META_VO));
@@ -110,8 +112,11 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     if (heap->binding.post_copy)
         heap->binding.post_copy(heap->vm, obj, to);
     *(mmtk_object *)obj = to;
-    if (!alone)
-        meta_set_release(obj, META_FWD);
+    if (!alone) {
+        w->fwd_pending[w->nfwd_pending++] = obj;
+        if (w->nfwd_pending == GC_FWD_BATCH)
+            gc_publish_forwards(w);
+    }
     w->objects_copied++;
     w->bytes_copied += size;
     gc_enqueue_sized(w, to, size);
