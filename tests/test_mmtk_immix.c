@@ -1,10 +1,11 @@
 /*
- * test_mmtk_immix.c — what is the Immix plan's own: pinned objects under
+ * test_mmtk_immix.c — what the plans that allocate straight into an Immix
+ * space (Immix, StickyImmix) have of their own: pinned objects under
  * defragmentation (gen_common.c), holes of recyclable blocks are reused
  * before the heap grows, medium objects take the overflow path, objects
  * from IMMIX_MAX_OBJECT_BYTES on go to the LOS, and find chunks again in a
- * heap fragmented by survivors (defragmentation empties chunks). What every plan does is in
- * test_mmtk_plans.c and test_mmtk_threads.c.
+ * heap fragmented by survivors (defragmentation empties chunks). What every
+ * plan does is in test_mmtk_plans.c and test_mmtk_threads.c.
  */
 #include "gen_common.h"
 
@@ -102,7 +103,7 @@ static void test_large_objects_in_fragmented_heap(void)
 
 int main(void)
 {
-    static const char *const plans[] = { "Immix", NULL };
+    static const char *const plans[] = { "Immix", "StickyImmix", NULL };
     static const CU_TestInfo tests[] = {
         { "pinned objects never move under defragmentation", gc_test_pinned_never_move },
         { "holes of recyclable blocks are reused", test_holes_are_recycled },

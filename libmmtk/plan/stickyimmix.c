@@ -30,6 +30,10 @@ static int sticky_init(mmtk *heap)
         immix_space_set_sticky(p->ix, 1);
         immix_space_set_log_survivors(p->ix, 1);
         immix_space_set_young_limit(p->ix, p->gen.nursery_bytes);
+        /* a full collection empties whole chunks, which go back to the
+         * heap: the LOS needs them (by block, the freed blocks stay
+         * scattered over chunks that all keep a survivor) */
+        immix_space_set_defrag_chunks(p->ix, 1);
     }
     return e;
 }
