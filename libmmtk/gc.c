@@ -204,7 +204,7 @@ static gc_worker *worker_of(sched_worker *sw)
 static void scan_packet(gc_worker *w, trace_packet *tp)
 {
     mmtk *heap = w->heap;
-    void (*scanned)(struct mmtk *, mmtk_object, size_t) = heap->plan->scanned;
+    void (*scanned)(gc_worker *, mmtk_object, size_t) = heap->plan->scanned;
     for (uint32_t i = 0; i < tp->count; i++) {
         mmtk_object obj = tp->objs[i];
         size_t size = tp->sizes[i];
@@ -213,7 +213,7 @@ static void scan_packet(gc_worker *w, trace_packet *tp)
         w->live_objects++;
         w->live_bytes += size;
         if (scanned)
-            scanned(heap, obj, size);
+            scanned(w, obj, size);
         heap->binding.scan_object(heap->vm, obj, &w->visitor);
     }
     trace_fifo_drain(w);

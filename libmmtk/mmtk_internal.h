@@ -103,6 +103,7 @@ struct gc_worker {
     unsigned fifo_n;
     const chunk *last_chunk;        /* trace_slot's cache: the last chunk a slot pointed into */
     space *last_space;              /* ... and its space */
+    const chunk *scan_chunk;        /* the plan's scanned hook's cache: a chunk of the heap */
     allocator_storage copy[GC_COPY_SLOTS];
     mmtk_object fwd_pending[GC_FWD_BATCH];   /* copied, FWD not yet set (gc_publish_forwards) */
     unsigned nfwd_pending;

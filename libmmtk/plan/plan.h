@@ -72,7 +72,7 @@ typedef struct plan_ops {
     /* Optional: called by the worker that scans each object the closure
      * reached, with its size (Immix marks the object's lines here, where
      * the object is in cache anyway, rather than when it is marked). */
-    void (*scanned)(struct mmtk *heap, mmtk_object obj, size_t size);
+    void (*scanned)(struct gc_worker *w, mmtk_object obj, size_t size);
 } plan_ops;
 
 /* Known plan names; ops NULL = not implemented yet (mmtk_init: ENOTSUP). */

@@ -138,10 +138,16 @@ static void immix_mark_in_place(immix_space *is, gc_worker *w, mmtk_object obj)
     gc_enqueue(w, obj);
 }
 
-void immix_scanned(mmtk *heap, mmtk_object obj, size_t size)
+void immix_scanned(gc_worker *w, mmtk_object obj, size_t size)
 {
-    chunk *c = chunk_table_find(&heap->chunks, obj);
-    if (!c || c->space->ops->trace != immix_trace)
+    /* the worker's last scanned chunk: neighbours mostly share one */
+    chunk *c = chunk_of(obj);
+    if (c != w->scan_chunk) {
+        if (!chunk_table_find(&w->heap->chunks, obj))
+            return;   /* a large object */
+        w->scan_chunk = c;
+    }
+    if (c->space->ops->trace != immix_trace)
         return;
     immix_space *is = immix(c->space);
     if (is->full)
@@ -151,10 +157,10 @@ void immix_scanned(mmtk *heap, mmtk_object obj, size_t size)
     /* else: a promoted copy in a mature space: copy_done marks its lines */
 }
 
-void immix_scanned_full_only(mmtk *heap, mmtk_object obj, size_t size)
+void immix_scanned_full_only(gc_worker *w, mmtk_object obj, size_t size)
 {
-    if (!heap->nursery_gc)
-        immix_scanned(heap, obj, size);
+    if (!w->heap->nursery_gc)
+        immix_scanned(w, obj, size);
 }
 
 /* A candidate block's object: copy it out, or mark it where it is. */
