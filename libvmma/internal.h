@@ -107,37 +107,39 @@ struct buddy_lists {
 #define VMMA_CACHE_ORDERS 8           /* orders 0..7: blocks up to 128 units */
 #define VMMA_CACHE_DEPTH 16
 
-/* The client lock (THREAD_SAFE), lock.c: one word, taken by a
- * compare-and-swap and given back by a plain store; and the client's
+/* The client lock (THREAD_SAFE), lock.c: one futex word, taken by a
+ * compare-and-swap and given back by an exchange; and the client's
  * bias, which lets the one thread that has been using it alone take and
- * give back its right to the client with no locked instruction at all. */
+ * give back its right to the client with no locked instruction at all.
+ * Both fast tiers touch the record's first line (read) and second line
+ * (cache depths), plus the stack they use. */
 struct vmma_lock {
     _Atomic unsigned word;       /* LOCK_FREE, LOCK_HELD or LOCK_SLEEPERS */
 };
 
 struct vmma_client {
-    /* first cache line, hot: everything the fast paths read or write, the
-     * lock and the bias included (a contended client moves one line) */
+    /* first cache line, read by every call and written almost never: the
+     * geometry and the bias. Under contention every caller reads it before
+     * it takes the lock, so nothing written per call lives here. */
     uint64_t magic;
     _Atomic unsigned slow;       /* VMMA_SLOW_* bits: take the slow path */
-    struct vmma_lock lock;
+    _Atomic unsigned bias;       /* slot of the thread the client is biased to, 0 = none */
     char *base;                  /* copies of the context's geometry */
     uint64_t *bits;
     size_t align_mask;           /* alignment - 1 */
-    _Atomic unsigned bias;       /* slot of the thread the client is biased to, 0 = none */
+    size_t block_size;
     unsigned char align_shift, arena_shift;
     unsigned char grp_shift;     /* units per map word: log2(min(64, units per arena)) */
     unsigned char word_shift;    /* align_shift + grp_shift: offset >> word_shift = map pair */
     unsigned grp_mask;           /* (1 << grp_shift) - 1 */
-    /* hot cache depths: one writer (under the lock), read by stats (relaxed) */
-    _Atomic unsigned char cache_n[VMMA_CACHE_ORDERS];
-    /* second line on */
+    int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
+    /* second line on, written by every call: hot cache depths (one writer,
+     * the thread inside; read by stats, relaxed) and stacks */
+    _Atomic unsigned char cache_n[VMMA_CACHE_ORDERS] __attribute__((aligned(64)));
     void *cache[VMMA_CACHE_ORDERS][VMMA_CACHE_DEPTH];
     struct buddy_lists lists;
     /* cold */
-    size_t block_size;
     struct vmma_context *ctx;
-    int thread_safe;             /* snapshot: THREAD_SAFE cannot change while clients exist */
     uint32_t arena_list;         /* first arena of the client, or ARENA_NONE */
     size_t limit;                /* 0 = unlimited */
     /* the thread inside vmma_walk of this client (lock_self()), or NULL:
@@ -156,12 +158,14 @@ struct vmma_client {
     _Atomic size_t alloc_count;
     _Atomic size_t free_count;
     struct vmma_client *next_client, *prev_client;   /* context's list / free records */
+    /* a line of its own: threads that wait for the lock read it over and
+     * over, and must not steal the lines the holder writes */
+    struct vmma_lock lock __attribute__((aligned(64)));
 };
 
-/* Records are 64-byte aligned (context.c): the fast paths touch one line
- * of the record besides the cache stack they use. */
-_Static_assert(offsetof(struct vmma_client, cache) <= 64,
-               "the hot fields of a client fit one cache line");
+/* Records are 64-byte aligned (context.c). */
+_Static_assert(offsetof(struct vmma_client, cache_n) == 64,
+               "the read-mostly fields of a client fit one cache line");
 
 struct vmma_context {
     /* hot: read by every free */
@@ -277,14 +281,11 @@ static inline void lock_acquire(struct vmma_lock *l)
         lock_wait(l);
 }
 
-/* A plain release store, no locked instruction; a thread that went to
- * sleep meanwhile is woken (lock.c says why a wake-up can be missed only
- * for a bounded time). */
+/* Give the lock back, and wake one sleeper if a waiter may sleep. */
 static inline void lock_release(struct vmma_lock *l)
 {
-    unsigned was = atomic_load_explicit(&l->word, memory_order_relaxed);
-    atomic_store_explicit(&l->word, LOCK_FREE, memory_order_release);
-    if (VMMA_UNLIKELY(was != LOCK_HELD))
+    if (VMMA_UNLIKELY(atomic_exchange_explicit(&l->word, LOCK_FREE, memory_order_release) !=
+                      LOCK_HELD))
         lock_wake(l);
 }
 

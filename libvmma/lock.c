@@ -11,17 +11,19 @@
  * that finds a bias revokes it before it touches anything.
  *
  * The lock. A recursive pthread mutex cost two calls and two locked
- * instructions per public call. The lock is one word, taken by one
- * compare-and-swap and given back by a plain store with release order.
- * States: FREE; HELD (no one sleeps on it); SLEEPERS (held, and a waiter
- * may sleep on it). A waiter spins a little, then swaps SLEEPERS in (which
- * takes the lock when it was FREE) and sleeps on the futex while the word
- * reads SLEEPERS; lock_release reads the word, stores FREE, and wakes one
- * sleeper when it read SLEEPERS. The window the plain store leaves open:
- * a waiter swaps SLEEPERS in after the releaser read HELD and goes to
- * sleep before the store is seen; no one wakes it. So a sleep is a nap of
- * at most LOCK_NAP_NS, after which the waiter tries again: a missed
- * wake-up costs one nap, never a deadlock.
+ * instructions per public call. The lock is one futex word in a cache
+ * line of its own: FREE; HELD (no one sleeps on it); SLEEPERS (held, and a
+ * waiter may sleep on it). It is taken by a compare-and-swap FREE -> HELD;
+ * a waiter swaps SLEEPERS in (which takes the lock when it was FREE; it
+ * then holds it as SLEEPERS and wakes the next one in turn) and sleeps on
+ * the futex while the word reads SLEEPERS; the release swaps FREE in and
+ * wakes one sleeper when it took SLEEPERS out (the three-state futex mutex
+ * of Drepper's "Futexes are tricky"). Waiters do not spin: with more
+ * threads than cores, spinning waiters (and a plain-store release, whose
+ * missed wake-ups need timed sleeps) kept every core busy passing the lock
+ * and the client's lines around, at two to three times the cost per call
+ * of sleeping waiters that leave one thread to run. The uncontended case
+ * does not come here at all: it goes by the bias.
  *
  * The bias. Even one locked instruction per call doubles the cost of a
  * small allocation: it waits for every store before it (say, the caller's
@@ -38,7 +40,8 @@
  * either the owner's depth = 1 is seen by the revoker, who waits, or the
  * owner's check sees bias = 0, and it backs off to the lock. Revoking costs
  * a system call (about a microsecond), once per change of user. Without
- * membarrier (other systems, old kernels, Valgrind) no client is biased.
+ * membarrier (other systems, old kernels, sandboxes that refuse it) no
+ * client is biased.
  * Depth words live in slots, one per thread that ever became an owner, in
  * a table that never moves or shrinks: a thread that was slow to see a
  * revocation writes only its own slot, and a slot whose thread ended goes
@@ -58,7 +61,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <time.h>
 #ifdef __linux__
 #include <linux/futex.h>
 #include <linux/membarrier.h>
@@ -66,11 +68,9 @@
 #include <unistd.h>
 #endif
 
-/* Spins before sleeping: a critical section of the fast paths is some
- * dozens of instructions, a few spins usually see it end. */
+/* Spins of a revoker waiting for the old owner to leave its call (some
+ * dozens of instructions) before it yields the processor. */
 #define LOCK_SPINS 64
-/* Longest sleep (see above: the bound on a missed wake-up). */
-#define LOCK_NAP_NS 200000L
 /* Lock acquisitions in a row by one thread that bias the client to it. */
 #define LOCK_REBIAS_RUN 1024
 
@@ -88,12 +88,11 @@ static inline void cpu_relax(void)
 
 /* ---- the lock ---------------------------------------------------------- */
 
-/* Sleep while the word reads SLEEPERS, for LOCK_NAP_NS at most. */
+/* Sleep while the word reads SLEEPERS. */
 static void lock_sleep(struct vmma_lock *l)
 {
 #ifdef __linux__
-    struct timespec nap = {0, LOCK_NAP_NS};
-    syscall(SYS_futex, (void *)&l->word, FUTEX_WAIT_PRIVATE, (unsigned)LOCK_SLEEPERS, &nap,
+    syscall(SYS_futex, (void *)&l->word, FUTEX_WAIT_PRIVATE, (unsigned)LOCK_SLEEPERS, NULL,
             NULL, 0);
 #else
     (void)l;
@@ -112,11 +111,6 @@ void lock_wake(struct vmma_lock *l)
 
 void lock_wait(struct vmma_lock *l)
 {
-    for (unsigned i = 0; i < LOCK_SPINS; i++) {
-        if (atomic_load_explicit(&l->word, memory_order_relaxed) == LOCK_FREE && lock_try(l))
-            return;
-        cpu_relax();
-    }
     while (atomic_exchange_explicit(&l->word, LOCK_SLEEPERS, memory_order_acquire) != LOCK_FREE)
         lock_sleep(l);
 }
@@ -236,7 +230,10 @@ static void lock_claim(struct vmma_client *c)
 
 int client_lock_slow(struct vmma_client *c)
 {
-    if (!lock_try(&c->lock)) {
+    /* a look before the compare-and-swap: a CAS on a held lock would take
+     * its line from the holder for nothing */
+    if (atomic_load_explicit(&c->lock.word, memory_order_relaxed) != LOCK_FREE ||
+        !lock_try(&c->lock)) {
         const void *w = atomic_load_explicit(&c->walker, memory_order_relaxed);
         if (w && w == lock_self())
             return LOCK_NOT_TAKEN;     /* a query from this thread's walk of c */
