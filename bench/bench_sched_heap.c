@@ -13,6 +13,10 @@
  * includes the serial parts of a collection (prepare, sweep) as well as the
  * parallel closure.
  *
+ * Last, the machine's own parallelism before and after (a CPU-bound loop
+ * on two threads against one): on a shared virtual machine two threads may
+ * get much less than two CPUs, which caps any speedup.
+ *
  * Environment: BENCH_SCHED_MIB (live size, default 200), BENCH_SCHED_REPS
  * (default 5), BENCH_SCHED_PLAN (default MarkSweep; must not move objects
  * while the graph is being built: MarkSweep or Immix-like plans).
@@ -27,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 
 #define NODE_REFS   4
 #define NODE_BYTES  64          /* 24 header + 4 refs + 8 payload */
@@ -129,6 +135,40 @@ static void heap_collect(bench_heap *h, int r)
     h->live = st.live_bytes_after_last_gc;
 }
 
+/* The machine's own parallelism right now: the same CPU-bound loop on one
+ * thread, then on two at once (a shared virtual machine may give two
+ * threads much less than two CPUs). Returns 2 * t(one) / t(two). */
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *spin(void *arg)
+{
+    volatile uint64_t x = 0;
+    for (uint64_t i = 0; i < 100000000u; i++)
+        x += i;
+    (void)arg;
+    return NULL;
+}
+
+static double machine_parallelism(void)
+{
+    pthread_t th[2];
+    double t0 = now_s();
+    spin(NULL);
+    double one = now_s() - t0;
+    t0 = now_s();
+    for (int i = 0; i < 2; i++)
+        if (pthread_create(&th[i], NULL, spin, NULL) != 0)
+            return 0;
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    return 2 * one / (now_s() - t0);
+}
+
 int main(void)
 {
     const char *e_mib = getenv("BENCH_SCHED_MIB"), *e_reps = getenv("BENCH_SCHED_REPS");
@@ -148,6 +188,7 @@ int main(void)
     for (int r = 0; r < reps && !bad; r++)
         for (unsigned k = 0; k < 2; k++)
             heap_collect(&h[k], r);
+    double par_before = machine_parallelism();
     if (!bad) {
         printf("full collections of a %zu MiB random graph, plan %s, %d each, alternating (ms)\n",
                mib, plan, reps);
@@ -161,6 +202,8 @@ int main(void)
                    h[k].pause[reps / 2] / 1e6,
                    (double)h[0].pause[0] / (double)h[k].pause[0],
                    (double)h[0].pause[reps / 2] / (double)h[k].pause[reps / 2]);
+        printf("the machine meanwhile: two threads of a CPU-bound loop ran %.2fx as fast as one "
+               "(before the collections) and %.2fx (after)\n", par_before, machine_parallelism());
         bad = h[0].live != h[1].live;
     }
     for (unsigned k = 0; k < 2; k++)
