@@ -159,6 +159,14 @@ static void slots_init(void)
 #endif
 }
 
+/* The library is unloaded (dlclose) or the process ends: threads that end
+ * later must not call slot_release, whose code may be gone. */
+__attribute__((destructor)) static void slots_fini(void)
+{
+    if (bias_possible)
+        pthread_key_delete(slots_key);
+}
+
 /* This thread's slot, given on first need; 0 when no client can be biased
  * to it (no membarrier, or every slot taken). */
 unsigned lock_bias_slot(void)
