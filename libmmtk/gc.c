@@ -400,7 +400,8 @@ static void workers_prepare(mmtk *heap)
     }
 }
 
-static void workers_finish(mmtk *heap)
+/* Gather the workers' figures and packets; returns the bytes found alive. */
+static uint64_t workers_finish(mmtk *heap)
 {
     trace_packet *all = heap->free_packets;
     heap->free_packets = NULL;
@@ -435,6 +436,7 @@ static void workers_finish(mmtk *heap)
     heap->gc_copied_bytes += copied_bytes;
     heap->stats.live_bytes_after_last_gc = live;
     pthread_mutex_unlock(&heap->stats_lock);
+    return live;
 }
 
 static void gc_adjust_budget(mmtk *heap)
@@ -458,13 +460,39 @@ static void gc_adjust_budget(mmtk *heap)
  * held such pauses at 2-5 ms wall (scheduler engineer's measurement). */
 #define GC_SMALL_NURSERY_LIVE  ((uint64_t)1 << 20)
 
+/* Whether more workers pay, judged by what they did: for each kind of
+ * collection (nursery, full) the heap keeps the average tracing time per
+ * KiB found alive with one worker and with several (traces that found at
+ * least GC_RATE_MIN_LIVE). When several have not been at least 10% faster
+ * than one, a collection that would use several uses one, except every
+ * GC_WIDTH_PROBE-th, which tries again: on a machine whose other CPUs are
+ * busy (a shared host, other processes) extra workers only wait to be
+ * scheduled. Until both are known, nothing changes. */
+#define GC_RATE_MIN_LIVE  ((uint64_t)256 << 10)
+#define GC_WIDTH_PROBE    8
+
 static unsigned gc_trace_width(mmtk *heap)
 {
     /* (the first collection has no predecessor: it may copy a whole nursery
      * of young survivors, as GCBench's first ones do) */
-    if (heap->nursery_gc && heap->stats.collections > 0 && heap->last_nursery_survived < GC_SMALL_NURSERY_LIVE)
+    if (heap->nworkers == 1 ||
+        (heap->nursery_gc && heap->stats.collections > 0 && heap->last_nursery_survived < GC_SMALL_NURSERY_LIVE))
+        return 1;
+    const uint64_t *rate = heap->trace_rate[heap->nursery_gc != 0];
+    if (rate[0] && rate[1] && rate[1] * 10 > rate[0] * 9 && ++heap->width_probe % GC_WIDTH_PROBE)
         return 1;
     return heap->nworkers;
+}
+
+/* After a trace: fold its time per KiB alive into the average of its kind
+ * and width (weight 1/4). */
+static void gc_note_rate(mmtk *heap, uint64_t ns, uint64_t live)
+{
+    if (live < GC_RATE_MIN_LIVE || heap->nworkers == 1)
+        return;
+    uint64_t *r = &heap->trace_rate[heap->nursery_gc != 0][heap->trace_workers > 1];
+    uint64_t v = ns * 1024 / live;
+    *r = *r ? (*r * 3 + v) / 4 : v;
 }
 
 /* One transitive closure as a work-packet job: roots → closure → weak →
@@ -483,8 +511,9 @@ void gc_trace(mmtk *heap)
     sched_push(&heap->job, NULL, SCHED_FINALIZE, &heap->final_packet);
     uint64_t t0 = gc_now_ns();
     sched_run(&heap->job);
-    heap->gc_trace_ns += gc_now_ns() - t0;
-    workers_finish(heap);
+    uint64_t ns = gc_now_ns() - t0;
+    heap->gc_trace_ns += ns;
+    gc_note_rate(heap, ns, workers_finish(heap));
 }
 
 static void gc_run(mmtk *heap)

@@ -182,6 +182,8 @@ struct mmtk {
     gc_worker *workers;
     unsigned nworkers;
     unsigned trace_workers;            /* workers of the running trace job: 1 lets spaces claim objects without atomics */
+    uint64_t trace_rate[2][2];         /* [nursery?][several workers?]: ns per KiB alive (gc_trace_width) */
+    unsigned width_probe;
     uint64_t last_nursery_survived;    /* bytes the last nursery collection found alive (predicts the next one's work) */
     pthread_mutex_t packet_lock;
     trace_packet *free_packets;

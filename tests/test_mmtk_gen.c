@@ -277,6 +277,44 @@ static void test_fragmented_heap_becomes_generational_again(void)
     gc_finish(&vm);
 }
 
+/* A large object allocated since the last collection is young: a nursery
+ * collection scans it (its young referents survive); once old it is
+ * scanned no more, and what it points to stays alive through the
+ * remembered set. */
+static void test_young_and_old_large_objects(void)
+{
+    tv_vm vm = { .heap = NULL };
+    const char *opts[] = { "heap_size=32M", "nursery_size=1M", "verify=true", NULL };
+    tv_thread *t = gc_setup(&vm, opts);
+    size_t big = tv_push(t, tv_alloc(t, 2000, 0, MMTK_ALLOC_LOS));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, big));
+    uint64_t ids[2000];
+    for (uint32_t i = 0; i < 2000; i++) {
+        tv_obj *young = tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(young);
+        ids[i] = young->id;
+        tv_set(t, tv_root(t, big), i, young);
+    }
+    for (int round = 0; round < 3; round++) {
+        CU_ASSERT_EQUAL(gc_collect_by_allocation(t), 1);
+        tv_obj *b = tv_root(t, big);
+        CU_ASSERT_FATAL(tv_check(b));
+        for (uint32_t i = 0; i < 2000; i++) {
+            tv_obj *y = b->refs[i];
+            CU_ASSERT_FATAL(tv_check(y));
+            CU_ASSERT_EQUAL(y->id, ids[i]);
+        }
+        for (uint32_t i = round; i < 2000; i += 7) {   /* old now: new young referents */
+            tv_obj *young = tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(young);
+            ids[i] = young->id;
+            tv_set(t, tv_root(t, big), i, young);
+        }
+    }
+    CU_ASSERT_EQUAL(gc_stats(&vm).full_collections, 0);
+    gc_finish(&vm);
+}
+
 /* Thousands of old objects each made to point to a young one: the
  * remembered set gives the nursery collection more root slots than one
  * packet's worth, and with two workers they are traced in slices by
@@ -328,6 +366,7 @@ int main(void)
         { "barrier with sources outside the heap", test_barrier_bad_sources },
         { "remembered set stays bounded", test_remembered_set_is_bounded },
         { "many remembered roots, two workers", test_many_remembered_roots_two_workers },
+        { "young and old large objects", test_young_and_old_large_objects },
         { "nursery size and full collections", test_nursery_size_and_full_collections },
         { "weak slots and finalizers in nursery collections", test_weak_and_finalizers_in_nursery },
         { "pinned objects never move", gc_test_pinned_never_move },

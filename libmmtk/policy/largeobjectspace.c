@@ -22,7 +22,8 @@ typedef struct los_header {
     size_t block_bytes;   /* as counted in heap->committed */
     uint32_t mark;
     uint32_t immortal;    /* never freed (MMTK_ALLOC_IMMORTAL/READ_ONLY) */
-    uint64_t pad;
+    uint32_t young;       /* allocated since the last collection */
+    uint32_t pad;
 } los_header;
 _Static_assert(sizeof(los_header) == 64, "LOS header is 64 bytes");
 
@@ -32,7 +33,9 @@ typedef struct los_space {
     uintptr_t *set;        /* object addresses; 0 empty, 1 tombstone */
     size_t cap, used, live;
     size_t bytes;          /* committed by this space */
-    int nursery;           /* nursery collection: every object is old and stays */
+    int nursery;           /* nursery collection: every object stays; only young ones
+                              are traced (old ones' slots to young objects are in the
+                              remembered set, gen_write_post) */
 } los_space;
 
 static los_header *los_hdr(const void *obj)
@@ -146,6 +149,7 @@ void *los_alloc(space *s, size_t size, size_t align, ptrdiff_t offset, int immor
     h->block = block;
     h->size = size;
     h->immortal = immortal != 0;
+    h->young = 1;
     h->block_bytes = got;
     h->next = l->objects;
     if (l->objects)
@@ -200,8 +204,9 @@ size_t los_bytes(space *s)
 
 static mmtk_object los_trace(space *s, gc_worker *w, mmtk_object obj)
 {
-    (void)s;
     los_header *h = los_hdr(obj);
+    if (((los_space *)s)->nursery && !h->young)
+        return obj;   /* old: not scanned again by every nursery collection */
     if (__atomic_load_n(&h->mark, __ATOMIC_RELAXED) == 0 &&
         __atomic_exchange_n(&h->mark, 1, __ATOMIC_ACQ_REL) == 0)
         gc_enqueue(w, obj);
@@ -238,6 +243,7 @@ static void los_release(space *s)
         next = h->next;
         if (h->mark || h->immortal || l->nursery) {
             h->mark = 0;
+            h->young = 0;
             continue;
         }
         if (h->prev)
