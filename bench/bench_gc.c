@@ -476,6 +476,29 @@ static const result *median_run(const result *runs, int n)
     return sorted[n / 2];
 }
 
+/* One table row: the median run of a configuration, its range of times
+ * and its ratio to Boehm GC's median time (boehm; 0 if not run). */
+static void print_row(const char *workload, const char *plan, const result *runs, int reps, double boehm)
+{
+    const result *r = median_run(runs, reps);
+    if (r->failed) {
+        printf("%-13s %-14s %9s (failed: status %d)\n", workload, plan, "-", r->failed);
+        return;
+    }
+    double lo = r->seconds, hi = r->seconds;
+    for (int rep = 0; rep < reps; rep++) {
+        if (runs[rep].failed)
+            continue;
+        lo = runs[rep].seconds < lo ? runs[rep].seconds : lo;
+        hi = runs[rep].seconds > hi ? runs[rep].seconds : hi;
+    }
+    printf("%-13s %-14s %7.3f %6.3f..%-6.3f %6.2f %6.3f %6.3f %6.2fM %5llu %5llu %6.2f %6.2f %7.2f %7.2f %7.2f %8.1f %s\n",
+           workload, plan, r->seconds, lo, hi, boehm > 0 ? r->seconds / boehm : 0.0, r->cpu_seconds,
+           r->gc_seconds, (double)r->objects_copied / 1e6, (unsigned long long)r->collections,
+           (unsigned long long)r->full, r->p50_ms, r->p95_ms, r->max_pause_ms, r->nursery_p95_ms,
+           r->nursery_max_ms, r->rss_mib, r->ok ? "yes" : "NO");
+}
+
 int main(int argc, char **argv)
 {
     int scale = argc > 1 ? atoi(argv[1]) : 0;
@@ -525,25 +548,8 @@ int main(int argc, char **argv)
         for (size_t p = 0; p < nplans; p++)
             if (!strcmp(plans[p], "BoehmGC"))
                 boehm = median_run(runs[p], reps)->seconds;
-        for (size_t p = 0; p < nplans; p++) {
-            const result *r = median_run(runs[p], reps);
-            double lo = r->seconds, hi = r->seconds;
-            for (int rep = 0; rep < reps; rep++) {
-                if (runs[p][rep].failed)
-                    continue;
-                lo = runs[p][rep].seconds < lo ? runs[p][rep].seconds : lo;
-                hi = runs[p][rep].seconds > hi ? runs[p][rep].seconds : hi;
-            }
-            if (r->failed) {
-                printf("%-13s %-14s %9s (failed: status %d)\n", workloads[w], plans[p], "-", r->failed);
-                continue;
-            }
-            printf("%-13s %-14s %7.3f %6.3f..%-6.3f %6.2f %6.3f %6.3f %6.2fM %5llu %5llu %6.2f %6.2f %7.2f %7.2f %7.2f %8.1f %s\n",
-                   workloads[w], plans[p], r->seconds, lo, hi, boehm > 0 ? r->seconds / boehm : 0.0,
-                   r->cpu_seconds, r->gc_seconds, (double)r->objects_copied / 1e6,
-                   (unsigned long long)r->collections, (unsigned long long)r->full, r->p50_ms, r->p95_ms,
-                   r->max_pause_ms, r->nursery_p95_ms, r->nursery_max_ms, r->rss_mib, r->ok ? "yes" : "NO");
-        }
+        for (size_t p = 0; p < nplans; p++)
+            print_row(workloads[w], plans[p], runs[p], reps, boehm);
     }
     return 0;
 }
