@@ -6,6 +6,7 @@
  * lists with two GC workers. Every plan of tv_plans; run it under
  * ThreadSanitizer too.
  */
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 #include "gen_common.h"
@@ -49,7 +50,12 @@ static void *polling_thread(void *p)
     __atomic_store_n(&a->ready, 1, __ATOMIC_RELEASE);
     while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
         mmtk_safepoint(t->m);
-        a->polls++;
+        /* a yield now and then: under Valgrind, which runs one thread at a
+         * time, a poller that never yields held the others (the collector
+         * and its worker) off the CPU for whole time slices, and this
+         * suite took minutes instead of seconds, some runs */
+        if (++a->polls % 64 == 0)
+            sched_yield();
     }
     a->ok = tv_check(tv_root(t, r));
     tv_thread_free(t);
