@@ -103,6 +103,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
         to = a->ops->alloc(a, size, GRANULE_BYTES, 0);
     if (MMTK_UNLIKELY(!to))
         return copy_stay(w, obj);
+    __builtin_prefetch((char *)to + 512, 1);
     if (size <= 64) {   /* most objects: a few words, no call */
         for (size_t i = 0; i < size / sizeof(uint64_t); i++)
             ((uint64_t *)to)[i] = ((const uint64_t *)obj)[i];
