@@ -204,7 +204,8 @@ static gc_worker *worker_of(sched_worker *sw)
 static void scan_packet(gc_worker *w, trace_packet *tp)
 {
     mmtk *heap = w->heap;
-    void (*scanned)(gc_worker *, mmtk_object, size_t) = heap->plan->scanned;
+    void (*scanned)(gc_worker *, mmtk_object, size_t) =
+        heap->nursery_gc && heap->plan->scanned_full_only ? NULL : heap->plan->scanned;
     for (uint32_t i = 0; i < tp->count; i++) {
         mmtk_object obj = tp->objs[i];
         size_t size = tp->sizes[i];

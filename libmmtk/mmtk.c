@@ -231,7 +231,7 @@ static int binding_ok(const mmtk_vm_binding *b)
 /* A private context's memory: an anonymous mapping, 2 MiB aligned and
  * advised for transparent huge pages when it is large enough (tracing a
  * heap of 4 KiB pages pays a TLB miss on most objects it reaches, and
- * first touches fault 512 times as often: 1.8K faults instead of 16K for
+ * first touches fault 512 times as often: about 2K faults instead of 16K for
  * GCBench at 64 MiB). Untouched memory stays unbacked; memory the heap has
  * touched stays resident for its reuse until the heap is destroyed (vmma
  * gives pages back only in memory it mapped itself, and giving back 256 KiB

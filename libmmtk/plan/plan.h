@@ -73,6 +73,8 @@ typedef struct plan_ops {
      * reached, with its size (Immix marks the object's lines here, where
      * the object is in cache anyway, rather than when it is marked). */
     void (*scanned)(struct gc_worker *w, mmtk_object obj, size_t size);
+    int  scanned_full_only; /* nursery collections skip `scanned` (GenCopy, GenImmix: only
+                               full collections mark Immix lines) */
 } plan_ops;
 
 /* Known plan names; ops NULL = not implemented yet (mmtk_init: ENOTSUP). */

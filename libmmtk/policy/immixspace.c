@@ -157,12 +157,6 @@ void immix_scanned(gc_worker *w, mmtk_object obj, size_t size)
     /* else: a promoted copy in a mature space: copy_done marks its lines */
 }
 
-void immix_scanned_full_only(gc_worker *w, mmtk_object obj, size_t size)
-{
-    if (!w->heap->nursery_gc)
-        immix_scanned(w, obj, size);
-}
-
 /* A candidate block's object: copy it out, or mark it where it is. */
 static mmtk_object immix_evacuate(immix_space *is, gc_worker *w, mmtk_object obj)
 {

@@ -123,9 +123,6 @@ uint64_t immix_space_evacuated(space *s);
 /* plan_ops.scanned of every plan with an Immix space: marks the lines of
  * each object a collection scans (in place or copied). */
 void immix_scanned(struct gc_worker *w, mmtk_object obj, size_t size);
-/* The same for plans whose Immix spaces are only marked by full
- * collections (GenCopy, GenImmix): nursery collections skip the lookup. */
-void immix_scanned_full_only(struct gc_worker *w, mmtk_object obj, size_t size);
 
 /* Block supply for allocators (s->lock taken inside). Returns a block's
  * start address, now BLOCK_USED, or 0 when none is left and no chunk can be
