@@ -320,7 +320,7 @@ static size_t root_slices_push(gc_worker *w, sched_worker *sw, size_t n)
     mmtk *heap = w->heap;
     if (heap->trace_workers < 2 || n <= 2 * ROOT_SLICE_SLOTS)
         return n;
-    size_t count = (n - ROOT_SLICE_SLOTS + ROOT_SLICE_SLOTS - 1) / ROOT_SLICE_SLOTS;
+    size_t count = (n - 1) / ROOT_SLICE_SLOTS;   /* slices after the first ROOT_SLICE_SLOTS */
     if (heap->root_slices)   /* a plan's second trace (gc_trace): the first's are done */
         heap_mem_free(heap, heap->root_slices);
     root_slice *r = heap->root_slices = heap_mem_alloc(heap, count * sizeof *r, 64);

@@ -79,7 +79,8 @@ MMTK_API void mmtk_visit_conservative(mmtk_visitor *visitor, void *word);
 MMTK_API void mmtk_visit_range_conservative(mmtk_visitor *visitor, void *start, void *end);
 /* Extension: count consecutive reference fields (or roots) starting at
  * first, as if mmtk_visit_slot were called on each in turn; one call instead
- * of count, so the collector's loop runs without a call per field. */
+ * of count, so the collector's loop runs without a call per field. A NULL
+ * visitor or first does nothing. */
 MMTK_API void mmtk_visit_slots(mmtk_visitor *visitor, mmtk_object *first, size_t count);
 
 /* ------------------------------------------------------------------ */

@@ -87,14 +87,10 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     /* One worker (gc_trace): nobody races on the metadata words, so a plain
      * load and store claim (no locked instructions: they were ~60% of this
      * function's cycles). */
-    int alone = s->heap->trace_workers == 1;
-    if (alone) {
-        if (!meta_set_alone(obj, META_MARK))
-            return *(mmtk_object *)obj;   /* forwarded: pinned ones were caught above */
-    } else if (!meta_set_atomic(obj, META_MARK)) {
-        return copy_wait(w, obj);
-    }
     mmtk *heap = s->heap;
+    int alone = heap->trace_workers == 1;
+    if (!gc_mark(heap, obj))   /* forwarded (pinned ones were caught above), or being copied */
+        return alone ? *(mmtk_object *)obj : copy_wait(w, obj);
     MMTK_ASSERT(meta_test(obj, META_VO));
     size_t size = gc_object_size(heap, obj);
     allocator *a = &w->copy[((copy_space *)s)->copy_slot].a;
