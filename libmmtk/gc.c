@@ -451,6 +451,7 @@ static void gc_adjust_budget(mmtk *heap)
     if (want > heap->max_heap)
         want = heap->max_heap;
     heap->budget = want;
+    chunk_cache_trim(heap, want > heap->committed ? want - heap->committed : 0);
     pthread_mutex_unlock(&heap->mem_lock);
 }
 

@@ -217,7 +217,11 @@ int heap_may_commit(mmtk *heap, size_t bytes, int for_gc)
     if (for_gc)
         return 1;
     size_t reserve = heap->plan->copy_reserve ? heap->plan->copy_reserve(heap) : 0;
-    return heap->committed + bytes + reserve <= heap->budget;
+    if (heap->committed + bytes + reserve > heap->budget)
+        return 0;
+    /* cached chunks stand in the copy reserve's room, never in a mutator's */
+    chunk_cache_trim(heap, heap->budget - heap->committed - bytes);
+    return 1;
 }
 
 /* ---------------------------------------------------------------- */

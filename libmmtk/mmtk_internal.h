@@ -90,7 +90,7 @@ struct mmtk_visitor {
 #define GC_FWD_BATCH 16
 
 /* Slots a worker holds back while their targets are prefetched (power of 2). */
-#define GC_SLOT_FIFO 8
+#define GC_SLOT_FIFO 16
 
 /* Per-worker state of a collection, indexed by sched_worker_id. */
 struct gc_worker {
@@ -155,6 +155,8 @@ struct mmtk {
     size_t budget;                     /* current heap size (bytes a mutator may commit) */
     size_t committed;                  /* chunks + LOS blocks */
     chunk_table chunks;
+    chunk *chunk_cache;                /* free chunks kept for the next collection's copies (chunk.c) */
+    size_t cached;                     /* their bytes: held from the client, not committed */
 
     /* spaces */
     space *spaces[HEAP_MAX_SPACES];
@@ -212,7 +214,10 @@ void  heap_mem_free(struct mmtk *heap, void *p);
 /* GC-internal memory that must not fail for the quota: lifts the client's
  * limit for the rest of this collection if needed (restored by gc.c). */
 void *heap_mem_alloc_gc(struct mmtk *heap, size_t size, size_t align);
-int   heap_may_commit(struct mmtk *heap, size_t bytes, int for_gc);  /* mem_lock held */
+/* Whether `bytes` more may be committed (for_gc: always); for a mutator,
+ * also gives back cached chunks (chunk.c) that stand in the way. mem_lock
+ * held. */
+int   heap_may_commit(struct mmtk *heap, size_t bytes, int for_gc);
 
 /* ---- collection (gc.c) ---- */
 /* Collect now on behalf of mutator m (NULL: a thread that is no mutator, or

@@ -226,7 +226,11 @@ static inline chunk *chunk_table_find(const chunk_table *t, const void *p)
  * budget check (a collection copying into to-space); every chunk still
  * comes from the heap's client and so stays under its limit. */
 chunk *chunk_acquire(struct mmtk *heap, struct space *space, int for_gc);
+/* c goes back to the client, or to the heap's chunk cache (chunk.c). */
 void   chunk_release(struct mmtk *heap, chunk *c);
+/* Give cached chunks back to the client until at most `keep` bytes stay
+ * cached. mem_lock held. */
+void   chunk_cache_trim(struct mmtk *heap, size_t keep);
 int    chunk_table_reserve(struct mmtk *heap, size_t max_chunks);
 
 #endif /* MMTK_HEAP_CHUNK_H */
