@@ -22,12 +22,6 @@ uint64_t gc_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-size_t gc_object_size(mmtk *heap, mmtk_object obj)
-{
-    size_t s = heap->binding.object_size(heap->vm, obj);
-    return alloc_round_size(s ? s : 1);
-}
-
 space *gc_space_of(mmtk *heap, const void *p)
 {
     chunk *c = chunk_table_find(&heap->chunks, p);
@@ -608,6 +602,12 @@ void mmtk_visit_slots(mmtk_visitor *v, mmtk_object *first, size_t count)
 {
     if (!v || !first)
         return;
+    if (v->slots == trace_slots) {   /* the tracer's own: its loop, no second call */
+        gc_worker *w = v->worker;
+        for (size_t i = 0; i < count; i++)
+            trace_slot_in(w, &first[i]);
+        return;
+    }
     if (v->slots) {
         v->slots(v, first, count);
         return;

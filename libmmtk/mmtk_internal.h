@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "mmtk.h"
 
 /* Internal invariants, checked in debug builds (--enable-debug) only;
@@ -260,7 +261,6 @@ space *gc_space_of(struct mmtk *heap, const void *obj);
 int   gc_is_live(struct mmtk *heap, mmtk_object obj);
 mmtk_object gc_forwarded(struct mmtk *heap, mmtk_object obj);
 uint64_t gc_now_ns(void);
-size_t gc_object_size(struct mmtk *heap, mmtk_object obj);   /* rounded to granules */
 
 /* ---- mutators (mutator.c) ---- */
 void mutator_block_for_gc(mmtk_mutator *m);   /* stw_lock held: wait out a collection */
@@ -278,6 +278,26 @@ void verify_heap(struct mmtk *heap);
 
 /* ---- figures (stats.c) ---- */
 void stats_collection_done(struct mmtk *heap, uint64_t pause_ns);
+
+/* obj's size as the binding says, rounded to granules (at least one). */
+static inline size_t gc_object_size(const struct mmtk *heap, mmtk_object obj)
+{
+    size_t s = heap->binding.object_size(heap->vm, obj);
+    return alloc_round_size(s ? s : 1);
+}
+
+/* Copy an object of `size` bytes (a multiple of GRANULE_BYTES) to `to`:
+ * the sizes most objects have as fixed-size moves, no loop or call. */
+static inline void gc_copy_bytes(void *to, const void *from, size_t size)
+{
+    switch (size >> GRANULE_LOG) {
+    case 1: memcpy(to, from, 16); break;
+    case 2: memcpy(to, from, 32); break;
+    case 3: memcpy(to, from, 48); break;
+    case 4: memcpy(to, from, 64); break;
+    default: memcpy(to, from, size); break;
+    }
+}
 
 /* Mark obj (its MARK bit) in this collection: 1 when this call marked it.
  * Plain when the trace runs on one worker, atomic otherwise. */

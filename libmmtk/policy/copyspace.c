@@ -100,12 +100,7 @@ static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
     if (MMTK_UNLIKELY(!to))
         return copy_stay(w, obj);
     __builtin_prefetch((char *)to + 512, 1);
-    if (size <= 64) {   /* most objects: a few words, no call */
-        for (size_t i = 0; i < size / sizeof(uint64_t); i++)
-            ((uint64_t *)to)[i] = ((const uint64_t *)obj)[i];
-    } else {
-        memcpy(to, obj, size);
-    }
+    gc_copy_bytes(to, obj, size);
     if (heap->binding.post_copy)
         heap->binding.post_copy(heap->vm, obj, to);
     *(mmtk_object *)obj = to;

@@ -177,7 +177,7 @@ static mmtk_object immix_evacuate(immix_space *is, gc_worker *w, mmtk_object obj
         void *to = ia->base.ops->alloc(&ia->base, size, GRANULE_BYTES, 0);
         if (!to)
             goto stay;   /* no chunk to be had: opportunistic means optional */
-        memcpy(to, obj, size);
+        gc_copy_bytes(to, obj, size);
         if (heap->binding.post_copy)
             heap->binding.post_copy(heap->vm, obj, to);
         /* the copy allocator marked the copy and its lines */
