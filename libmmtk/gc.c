@@ -11,6 +11,7 @@
  * collection is back in the client when it ends.
  */
 #include "mmtk_internal.h"
+#include "policy/copyspace.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,7 +119,7 @@ static void trace_slot_now(gc_worker *w, mmtk_object *slot)
     space *s = worker_space_of(w, obj);
     if (!s)
         return;   /* not the heap's: left alone (verify reports it) */
-    mmtk_object moved = s->ops->trace(s, w, obj);
+    mmtk_object moved = s->ops == &copy_space_ops ? copy_space_trace(s, w, obj) : s->ops->trace(s, w, obj);
     if (moved != obj)
         __atomic_store_n(slot, moved, __ATOMIC_RELAXED);
 }

@@ -17,7 +17,7 @@ libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs
 	libmmtk/policy/markcompactspace.c libmmtk/plan/markcompact.c
 
 ## The Immix family and the generational plans.
-noinst_HEADERS += libmmtk/policy/immixspace.h libmmtk/plan/generational.h
+noinst_HEADERS += libmmtk/policy/copyspace.h libmmtk/policy/immixspace.h libmmtk/plan/generational.h
 libmmtk_la_SOURCES += libmmtk/policy/immixspace.c libmmtk/alloc/immix_alloc.c \
 	libmmtk/plan/immix.c libmmtk/plan/generational.c libmmtk/plan/gencopy.c \
 	libmmtk/plan/genimmix.c libmmtk/plan/stickyimmix.c

@@ -28,18 +28,10 @@
  * evacuated (unless still pinned) when it is.
  */
 #include "mmtk_internal.h"
+#include "policy/copyspace.h"
 #include <string.h>
 
-#define COPY_CHUNK_PINNED    1u   /* holds an object marked in place this collection */
-#define COPY_CHUNK_RETAINED  2u   /* kept after an evacuation for pinned objects */
-
-typedef struct copy_space {
-    space base;
-    int copy_slot;      /* worker copy allocator to evacuate into */
-    size_t retained;    /* bytes of RETAINED chunks (no new buffers), after release */
-} copy_space;
-
-static mmtk_object copy_mark_in_place(gc_worker *w, mmtk_object obj)
+mmtk_object copy_space_mark_in_place(gc_worker *w, mmtk_object obj)
 {
     if (meta_set_atomic(obj, META_MARK)) {
         __atomic_fetch_or(&chunk_of(obj)->flags, COPY_CHUNK_PINNED, __ATOMIC_RELAXED);
@@ -53,7 +45,7 @@ static mmtk_object copy_mark_in_place(gc_worker *w, mmtk_object obj)
  * pinned for this collection so that waiting workers take it as is, and
  * its chunk is retained at release. A collection never fails for want of
  * to-space; the mutator that needed it gets out_of_memory instead. */
-static mmtk_object copy_stay(gc_worker *w, mmtk_object obj)
+mmtk_object copy_space_stay(gc_worker *w, mmtk_object obj)
 {
     if (meta_pin(obj))
         gc_note_transient_pin(w->heap, obj);
@@ -64,7 +56,7 @@ static mmtk_object copy_stay(gc_worker *w, mmtk_object obj)
 
 /* obj was claimed by another worker: wait until it is copied (FWD) or kept
  * in place (PIN), and return where it is now. */
-static mmtk_object copy_wait(gc_worker *w, mmtk_object obj)
+mmtk_object copy_space_wait(gc_worker *w, mmtk_object obj)
 {
     gc_publish_forwards(w);
     while (!meta_test_acquire(obj, META_FWD)) {
@@ -77,42 +69,7 @@ static mmtk_object copy_wait(gc_worker *w, mmtk_object obj)
 
 static mmtk_object copy_trace(space *s, gc_worker *w, mmtk_object obj)
 {
-    if (!s->is_from) {
-        if (__atomic_load_n(&chunk_of(obj)->flags, __ATOMIC_RELAXED) & COPY_CHUNK_RETAINED)
-            return copy_mark_in_place(w, obj);
-        return obj;   /* a to-space copy: scanned when it was made */
-    }
-    if (MMTK_UNLIKELY(meta_pinned(obj)))
-        return copy_mark_in_place(w, obj);
-    /* One worker (gc_trace): nobody races on the metadata words, so a plain
-     * load and store claim (no locked instructions: they were ~60% of this
-     * function's cycles). */
-    mmtk *heap = s->heap;
-    int alone = heap->trace_workers == 1;
-    if (!gc_mark(heap, obj))   /* forwarded (pinned ones were caught above), or being copied */
-        return alone ? *(mmtk_object *)obj : copy_wait(w, obj);
-    MMTK_ASSERT(meta_test(obj, META_VO));
-    size_t size = gc_object_size(heap, obj);
-    allocator *a = &w->copy[((copy_space *)s)->copy_slot].a;
-    void *to = alloc_bump(a, size, GRANULE_BYTES, 0);
-    if (!to)
-        to = a->ops->alloc(a, size, GRANULE_BYTES, 0);
-    if (MMTK_UNLIKELY(!to))
-        return copy_stay(w, obj);
-    __builtin_prefetch((char *)to + 512, 1);
-    gc_copy_bytes(to, obj, size);
-    if (heap->binding.post_copy)
-        heap->binding.post_copy(heap->vm, obj, to);
-    *(mmtk_object *)obj = to;
-    if (!alone) {
-        w->fwd_pending[w->nfwd_pending++] = obj;
-        if (w->nfwd_pending == GC_FWD_BATCH)
-            gc_publish_forwards(w);
-    }
-    w->objects_copied++;
-    w->bytes_copied += size;
-    gc_enqueue_sized(w, to, size);
-    return to;
+    return copy_space_trace(s, w, obj);
 }
 
 /* A conservative root: pin obj for this collection (gc.c unpins it). */
@@ -182,7 +139,7 @@ size_t copy_space_retained_bytes(space *s)
     return __atomic_load_n(&((copy_space *)s)->retained, __ATOMIC_RELAXED);
 }
 
-static const space_ops copy_ops = {
+const space_ops copy_space_ops = {
     .kind = "copy",
     .trace = copy_trace,
     .trace_pinned = copy_trace_pinned,
@@ -200,7 +157,7 @@ space *copy_space_create(mmtk *heap, const char *name)
     copy_space *cs = heap_mem_alloc(heap, sizeof *cs, 16);
     if (!cs)
         return NULL;
-    space_init(&cs->base, heap, &copy_ops, name);
+    space_init(&cs->base, heap, &copy_space_ops, name);
     cs->base.movable = 1;
     cs->copy_slot = 0;
     cs->retained = 0;
