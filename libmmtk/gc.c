@@ -464,7 +464,10 @@ static void gc_adjust_budget(mmtk *heap)
  * than one, a collection that would use several uses one, except every
  * GC_WIDTH_PROBE-th, which tries again: on a machine whose other CPUs are
  * busy (a shared host, other processes) extra workers only wait to be
- * scheduled. Until both are known, nothing changes. */
+ * scheduled; and a nursery the mutator has just written is partly in its
+ * own core's cache, which a second core reads at a cost. Until both are
+ * known nothing changes, except that the nursery collection after one
+ * with several workers measures one. */
 #define GC_RATE_MIN_LIVE  ((uint64_t)256 << 10)
 #define GC_WIDTH_PROBE    8
 
@@ -476,6 +479,8 @@ static unsigned gc_trace_width(mmtk *heap)
         (heap->nursery_gc && heap->stats.collections > 0 && heap->last_nursery_survived < GC_SMALL_NURSERY_LIVE))
         return 1;
     const uint64_t *rate = heap->trace_rate[heap->nursery_gc != 0];
+    if (heap->nursery_gc && rate[1] && !rate[0])
+        return 1;   /* several have traced a nursery, one not yet: measure it now */
     if (rate[0] && rate[1] && rate[1] * 10 > rate[0] * 9 && ++heap->width_probe % GC_WIDTH_PROBE)
         return 1;
     return heap->nworkers;
