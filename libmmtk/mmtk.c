@@ -199,6 +199,15 @@ void heap_mem_free(mmtk *heap, void *p)
 void *heap_mem_alloc_gc(mmtk *heap, size_t size, size_t align)
 {
     void *p = heap_mem_alloc(heap, size, align);
+    if (!p) {
+        /* the heap's cached chunks (heap/chunk.c) are room of its own */
+        pthread_mutex_lock(&heap->mem_lock);
+        size_t had = heap->cached;
+        chunk_cache_trim(heap, 0);
+        pthread_mutex_unlock(&heap->mem_lock);
+        if (had)
+            p = heap_mem_alloc(heap, size, align);
+    }
     if (!p && errno == EDQUOT) {
         /* GC work space beyond the margin: lifted until the collection ends. */
         vmma_set_client_limit(heap->client, 0);

@@ -215,8 +215,9 @@ struct mmtk {
 /* ---- heap memory (mmtk.c) ---- */
 void *heap_mem_alloc(struct mmtk *heap, size_t size, size_t align);
 void  heap_mem_free(struct mmtk *heap, void *p);
-/* GC-internal memory that must not fail for the quota: lifts the client's
- * limit for the rest of this collection if needed (restored by gc.c). */
+/* GC-internal memory that must not fail for the quota: gives the chunk
+ * cache back, then lifts the client's limit for the rest of this
+ * collection if needed (restored by gc.c). Not with mem_lock held. */
 void *heap_mem_alloc_gc(struct mmtk *heap, size_t size, size_t align);
 /* Whether `bytes` more may be committed (for_gc: always); for a mutator,
  * also gives back cached chunks (chunk.c) that stand in the way. mem_lock
