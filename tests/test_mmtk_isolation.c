@@ -549,7 +549,7 @@ static void test_cached_chunks_yield(void)
             tv_thread *t = tv_thread_new(&vm);
             size_t root = tv_push(t, NULL);
             if (churn) {
-                for (long j = 0; j < tv_scaled(200000); j++)
+                for (long j = 0; j < 400000 && vm.gc_finished < 3; j++)
                     tv_alloc(t, 2, 64, MMTK_ALLOC_DEFAULT);
                 CU_ASSERT(vm.gc_finished > 0);
             }
