@@ -12,6 +12,7 @@
  */
 #include "mmtk_internal.h"
 #include "policy/copyspace.h"
+#include "policy/immixspace.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,34 @@ mmtk_object gc_forwarded(mmtk *heap, mmtk_object obj)
 
 static void trace_packet_run(sched_packet *packet, sched_worker *sw);
 
+/* A new packet from the heap's client, within its limit and the
+ * trace_packets option; NULL when there is none (see "Mark-stack
+ * overflow" below). */
+static trace_packet *packet_alloc(mmtk *heap)
+{
+    pthread_mutex_lock(&heap->packet_lock);
+    int room = !heap->trace_packets || heap->npackets < heap->trace_packets;
+    heap->npackets += room;
+    pthread_mutex_unlock(&heap->packet_lock);
+    if (!room)
+        return NULL;
+    trace_packet *p = heap_mem_alloc(heap, sizeof *p, 64);
+    if (!p) {
+        pthread_mutex_lock(&heap->mem_lock);
+        size_t had = heap->cached;
+        chunk_cache_trim(heap, 0);   /* cached chunks are room of the heap's own */
+        pthread_mutex_unlock(&heap->mem_lock);
+        if (had)
+            p = heap_mem_alloc(heap, sizeof *p, 64);
+    }
+    if (!p) {
+        pthread_mutex_lock(&heap->packet_lock);
+        heap->npackets--;
+        pthread_mutex_unlock(&heap->packet_lock);
+    }
+    return p;
+}
+
 static trace_packet *packet_get(gc_worker *w)
 {
     mmtk *heap = w->heap;
@@ -61,7 +90,9 @@ static trace_packet *packet_get(gc_worker *w)
             heap->free_packets = p->next_free;
         pthread_mutex_unlock(&heap->packet_lock);
         if (!p)
-            p = heap_mem_alloc_gc(heap, sizeof *p, 64);
+            p = packet_alloc(heap);
+        if (!p)
+            return NULL;
     }
     p->base.run = trace_packet_run;
     p->count = 0;
@@ -74,12 +105,18 @@ static void packet_put(gc_worker *w, trace_packet *p)
     w->cache = p;
 }
 
+static void gc_note_overflow(mmtk *heap, mmtk_object obj);
+
 /* gc_enqueue_sized's slow path: no open packet, or the object fills it. */
 void gc_enqueue_slow(gc_worker *w, mmtk_object obj, size_t size)
 {
     trace_packet *o = w->out;
     if (!o)
         o = w->out = packet_get(w);
+    if (!o) {
+        gc_note_overflow(w->heap, obj);
+        return;
+    }
     o->sizes[o->count] = size <= UINT32_MAX ? (uint32_t)size : 0;
     o->objs[o->count++] = obj;
     if (o->count == TRACE_PACKET_OBJECTS) {
@@ -196,22 +233,32 @@ static gc_worker *worker_of(sched_worker *sw)
     return w;
 }
 
-static void scan_packet(gc_worker *w, trace_packet *tp)
+typedef void (*scanned_fn)(gc_worker *, mmtk_object, size_t);
+
+/* The plan's hook for each object scanned in this collection, or NULL. */
+static scanned_fn scan_hook(const mmtk *heap)
+{
+    return heap->nursery_gc && heap->plan->scanned_full_only ? NULL : heap->plan->scanned;
+}
+
+/* Scan one reached object (size: its size, or 0 when not known). */
+static inline void scan_one(gc_worker *w, scanned_fn scanned, mmtk_object obj, size_t size)
 {
     mmtk *heap = w->heap;
-    void (*scanned)(gc_worker *, mmtk_object, size_t) =
-        heap->nursery_gc && heap->plan->scanned_full_only ? NULL : heap->plan->scanned;
-    for (uint32_t i = 0; i < tp->count; i++) {
-        mmtk_object obj = tp->objs[i];
-        size_t size = tp->sizes[i];
-        if (!size)
-            size = gc_object_size(heap, obj);
-        w->live_objects++;
-        w->live_bytes += size;
-        if (scanned)
-            scanned(w, obj, size);
-        heap->binding.scan_object(heap->vm, obj, &w->visitor);
-    }
+    if (!size)
+        size = gc_object_size(heap, obj);
+    w->live_objects++;
+    w->live_bytes += size;
+    if (scanned)
+        scanned(w, obj, size);
+    heap->binding.scan_object(heap->vm, obj, &w->visitor);
+}
+
+static void scan_packet(gc_worker *w, trace_packet *tp)
+{
+    scanned_fn scanned = scan_hook(w->heap);
+    for (uint32_t i = 0; i < tp->count; i++)
+        scan_one(w, scanned, tp->objs[i], tp->sizes[i]);
     trace_fifo_drain(w);
     tp->count = 0;
 }
@@ -255,6 +302,10 @@ void gc_note_transient_pin(mmtk *heap, mmtk_object obj)
     pthread_mutex_unlock(&heap->packet_lock);
 }
 
+/* A root list up to this many slots is kept for the next collection:
+ * most collections then take no work space beyond their packets. */
+#define GC_KEEP_ROOT_SLOTS 4096
+
 /* After release: drop this collection's transient pins and root list. */
 static void gc_free_scratch(mmtk *heap)
 {
@@ -262,14 +313,16 @@ static void gc_free_scratch(mmtk *heap)
         meta_clear_atomic(heap->pins[i], META_PIN);
     if (heap->pins)
         heap_mem_free(heap, heap->pins);
-    if (heap->root_slots)
+    if (heap->root_slots && heap->root_slots_cap > GC_KEEP_ROOT_SLOTS) {
         heap_mem_free(heap, heap->root_slots);
+        heap->root_slots = NULL;
+        heap->root_slots_cap = 0;
+    }
     if (heap->root_slices)
         heap_mem_free(heap, heap->root_slices);
     heap->root_slices = NULL;
     heap->pins = NULL;
-    heap->root_slots = NULL;
-    heap->npins = heap->pins_cap = heap->nroot_slots = heap->root_slots_cap = 0;
+    heap->npins = heap->pins_cap = heap->nroot_slots = 0;
 }
 
 static void record_root_slot(mmtk_visitor *v, mmtk_object *slot)
@@ -377,6 +430,92 @@ static void final_packet_run(sched_packet *packet, sched_worker *sw)
 }
 
 /* ---------------------------------------------------------------- */
+/* Mark-stack overflow                                                */
+
+/* Trace packets are the collection's mark stack, and they come from the
+ * heap's client within its limit (and the trace_packets option): a heap
+ * never outgrows its quota for them. An object that is reached (marked or
+ * copied) when no packet can be had is not lost: its chunk is flagged (or
+ * the large object space, for a large object), and when the closure
+ * bucket has drained, the worker that finds it drained, alone, scans
+ * again every object of the flagged chunks that may not have been
+ * scanned, which may fill packets (freed by then) or overflow again; the
+ * bucket reopens until nothing overflows. Scanning an object twice is
+ * harmless: its references are already marked or forwarded. Which objects
+ * may be unscanned is the space's to say (space_ops.unscanned): the
+ * marked ones that did not move, unless the space marks not all it
+ * reaches (copy spaces, a generational mature space); a large object was
+ * marked where it was reached. */
+
+static void gc_note_overflow(mmtk *heap, mmtk_object obj)
+{
+    chunk *c = chunk_table_find(&heap->chunks, obj);
+    if (c)
+        __atomic_store_n(&c->overflow, 1, __ATOMIC_RELAXED);
+    else
+        __atomic_store_n(&heap->los_overflow, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&heap->trace_overflow, 1, __ATOMIC_RELEASE);
+}
+
+/* Scan the objects of c that `which` (SPACE_UNSCANNED_*) selects. */
+static void rescan_chunk(gc_worker *w, scanned_fn scanned, chunk *c, int which)
+{
+    for (size_t i = CHUNK_DATA_OFFSET >> (GRANULE_LOG + 6); i < CHUNK_BITMAP_WORDS; i++) {
+        uint64_t bits = which == SPACE_UNSCANNED_ALL    ? c->bits[META_VO][i]
+                      : which == SPACE_UNSCANNED_PINNED ? c->bits[META_MARK][i] & c->bits[META_PIN][i]
+                                                        : c->bits[META_MARK][i] & ~c->bits[META_FWD][i];
+        while (bits) {
+            size_t g = i * 64 + (size_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            scan_one(w, scanned, (mmtk_object)((uintptr_t)c + (g << GRANULE_LOG)), 0);
+        }
+    }
+}
+
+static void rescan_los_object(mmtk_object obj, void *arg)
+{
+    gc_worker *w = arg;
+    scan_one(w, scan_hook(w->heap), obj, 0);
+}
+
+static void gc_rescan_overflowed(gc_worker *w)
+{
+    mmtk *heap = w->heap;
+    scanned_fn scanned = scan_hook(heap);
+    for (unsigned i = 0; i < heap->nworkers; i++)   /* copies get their MARK bits now */
+        for (int k = 0; k < GC_COPY_SLOTS; k++)
+            immix_allocator_checkpoint(&heap->workers[i].copy[k].a);
+    for (int i = 0; i < heap->nspaces; i++) {
+        space *s = heap->spaces[i];
+        int which = s->ops->unscanned ? s->ops->unscanned(s) : SPACE_UNSCANNED_MARKED;
+        for (chunk *c = s->chunks; c; c = c->next)
+            if (__atomic_exchange_n(&c->overflow, 0, __ATOMIC_ACQ_REL))
+                rescan_chunk(w, scanned, c, which);
+    }
+    if (heap->los && __atomic_exchange_n(&heap->los_overflow, 0, __ATOMIC_ACQ_REL))
+        los_for_each_marked(heap->los, rescan_los_object, w);
+}
+
+/* The scheduler's drained hook: the closure (or the finalizers' closure)
+ * is done but for what overflowed; that is scanned now, and what it finds
+ * reopens the bucket. */
+static void gc_drained(sched_job *job, int bucket, sched_worker *sw, void *arg)
+{
+    mmtk *heap = arg;
+    (void)job;
+    if ((bucket != SCHED_CLOSURE && bucket != SCHED_FINALIZE) ||
+        !__atomic_exchange_n(&heap->trace_overflow, 0, __ATOMIC_ACQ_REL))
+        return;
+    gc_worker *w = worker_of(sw);
+    do {   /* until a pass overflows no more: each one that does marks more */
+        __atomic_add_fetch(&heap->trace_overflows, 1, __ATOMIC_RELAXED);
+        gc_rescan_overflowed(w);
+        trace_fifo_drain(w);
+        flush_out(w, sw, bucket);
+    } while (__atomic_exchange_n(&heap->trace_overflow, 0, __ATOMIC_ACQ_REL));
+}
+
+/* ---------------------------------------------------------------- */
 /* One collection, world stopped                                      */
 
 static void workers_prepare(mmtk *heap)
@@ -401,6 +540,7 @@ static uint64_t workers_finish(mmtk *heap)
 {
     trace_packet *all = heap->free_packets;
     heap->free_packets = NULL;
+    heap->npackets = 0;
     uint64_t copied = 0, copied_bytes = 0, live = 0;
     for (unsigned i = 0; i < heap->nworkers; i++) {
         gc_worker *w = &heap->workers[i];
@@ -505,6 +645,7 @@ void gc_trace(mmtk *heap)
     workers_prepare(heap);
     heap->trace_workers = gc_trace_width(heap);
     sched_job_init(&heap->job, heap->trace_workers, heap);
+    sched_job_on_drained(&heap->job, gc_drained, heap);
     heap->roots_packet.run = roots_packet_run;
     heap->weak_packet.run = weak_packet_run;
     heap->final_packet.run = final_packet_run;

@@ -96,7 +96,8 @@ static int parse_bool(const char *v, int *out)
 }
 
 static const char *const option_names[] = {
-    "plan", "heap_size", "gc_trigger", "threads", "nursery_size", "stress_factor", "verify", "verbose", NULL,
+    "plan", "heap_size", "gc_trigger", "threads", "nursery_size", "stress_factor", "verify", "verbose",
+    "trace_packets", NULL,
 };
 
 int mmtk_builder_set_option(mmtk_builder *b, const char *name, const char *value)
@@ -141,6 +142,10 @@ int mmtk_builder_set_option(mmtk_builder *b, const char *name, const char *value
         if (parse_bool(value, &flag))
             return EINVAL;
         b->verbose = flag;
+    } else if (!strcmp(name, "trace_packets")) {
+        if (parse_bytes(value, &n) || value[strlen(value) - 1] < '0' || value[strlen(value) - 1] > '9')
+            return EINVAL;
+        b->trace_packets = n;
     } else {
         return EINVAL;
     }
@@ -378,6 +383,7 @@ mmtk *mmtk_init(mmtk_builder *b, const mmtk_vm_binding *binding, void *vm)
     heap->threads = b->threads;
     heap->verify = b->verify;
     heap->verbose = b->verbose;
+    heap->trace_packets = b->trace_packets;
     heap->budget = b->trigger == TRIGGER_DYNAMIC ? b->min_heap : b->max_heap;
     pthread_mutex_init(&heap->mem_lock, NULL);
     pthread_mutex_init(&heap->stw_lock, NULL);

@@ -229,6 +229,12 @@ static inline void mmtk_object_reference_write_inline(mmtk_mutator *m, mmtk_obje
  * on stderr naming the object and the slot. */
 MMTK_API uint64_t mmtk_verify_failures(const mmtk *heap);
 
+/* How many times a collection of this heap found no trace packet for an
+ * object (its mark stack full: the heap's quota, or the trace_packets
+ * option) and scanned the objects it had reached again; 0 for a NULL heap.
+ * Such a collection finds everything all the same; it is only slower. */
+MMTK_API uint64_t mmtk_trace_overflows(const mmtk *heap);
+
 #ifdef __cplusplus
 }
 #endif

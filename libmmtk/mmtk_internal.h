@@ -63,6 +63,7 @@ struct mmtk_builder {
     size_t stress_factor;
     int verify;
     int verbose;
+    size_t trace_packets;
     vmma_context *ctx;
 };
 
@@ -153,6 +154,7 @@ struct mmtk {
     unsigned threads;
     int verify;
     int verbose;                       /* one line on stderr per collection (stats.c) */
+    size_t trace_packets;              /* most trace packets a collection may hold (0: as the quota allows) */
 
     /* memory (mem_lock) */
     pthread_mutex_t mem_lock;
@@ -193,6 +195,9 @@ struct mmtk {
     uint64_t last_nursery_survived;    /* bytes the last nursery collection found alive (predicts the next one's work) */
     pthread_mutex_t packet_lock;
     trace_packet *free_packets;
+    size_t npackets;                   /* packets this collection holds (packet_lock) */
+    int trace_overflow;                /* atomic: some object found no packet; its chunk says so (gc.c) */
+    int los_overflow;                  /* atomic: ... and it is a large object */
     int packet_limit_lifted;
     mmtk_object *pins; size_t npins, pins_cap;   /* transient pins of this collection */
     mmtk_object **root_slots; size_t nroot_slots, root_slots_cap;   /* precise roots, deferred */
@@ -210,6 +215,7 @@ struct mmtk {
     uint64_t retired_objects, retired_bytes;   /* of destroyed mutators */
     uint64_t harness_start_ns;
     uint64_t verify_failures;                  /* atomic */
+    uint64_t trace_overflows;                  /* atomic: rescans after mark-stack overflow (gc.c) */
 };
 
 /* ---- heap memory (mmtk.c) ---- */

@@ -103,6 +103,13 @@ uint64_t mmtk_verify_failures(const mmtk *heap)
     return __atomic_load_n(&heap->verify_failures, __ATOMIC_RELAXED);
 }
 
+uint64_t mmtk_trace_overflows(const mmtk *heap)
+{
+    if (!heap_ok(heap))
+        return 0;
+    return __atomic_load_n(&heap->trace_overflows, __ATOMIC_RELAXED);
+}
+
 void mmtk_harness_begin(mmtk *heap, void *tls)
 {
     (void)tls;

@@ -23,7 +23,7 @@ static void test_options(void)
         { "heap_size", "2m" }, { "gc_trigger", "FixedHeapSize" }, { "gc_trigger", "DynamicHeapSize" },
         { "threads", "1" }, { "threads", "2" }, { "threads", "64" }, { "nursery_size", "4M" },
         { "stress_factor", "0" }, { "stress_factor", "1M" }, { "verify", "true" }, { "verify", "false" },
-        { "verbose", "true" }, { "verbose", "false" },
+        { "verbose", "true" }, { "verbose", "false" }, { "trace_packets", "0" }, { "trace_packets", "16" },
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         CU_ASSERT_EQUAL(mmtk_builder_set_option(b, good[i][0], good[i][1]), 0);
@@ -33,7 +33,8 @@ static void test_options(void)
         { "heap_size", "99999999999999999999G" }, { "heap_size", "64MB" }, { "gc_trigger", "Fixed" },
         { "threads", "0" }, { "threads", "65" }, { "threads", "2K" }, { "threads", "x" },
         { "nursery_size", "abc" }, { "stress_factor", "-5" }, { "verify", "yes" }, { "verify", "" },
-        { "verbose", "1x" }, { "verbose", "" }, { "no_such_option", "1" }, { "", "1" },
+        { "verbose", "1x" }, { "verbose", "" }, { "trace_packets", "x" }, { "trace_packets", "-1" },
+        { "trace_packets", "4K" }, { "no_such_option", "1" }, { "", "1" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CU_ASSERT_EQUAL(mmtk_builder_set_option(b, bad[i][0], bad[i][1]), EINVAL);
@@ -92,6 +93,7 @@ static void test_default_and_refused_plans(void)
     CU_ASSERT_PTR_NULL(mmtk_get_vmma_client(NULL));
     CU_ASSERT_EQUAL(mmtk_get_stats(NULL, NULL), EINVAL);
     CU_ASSERT_EQUAL(mmtk_used_bytes(NULL), 0);
+    CU_ASSERT_EQUAL(mmtk_trace_overflows(NULL), 0);
     CU_ASSERT_EQUAL(mmtk_add_weak_slot(NULL, NULL), EINVAL);
     CU_ASSERT_PTR_NULL(mmtk_find_object(NULL, &vm));
     mmtk_safepoint(NULL);

@@ -574,6 +574,56 @@ static void test_cached_chunks_yield(void)
     vmma_destroy_context(ctx);
 }
 
+/* ---------------------------------------------------------------- */
+/* A collection's mark stack never outgrows the heap's quota: with its
+ * context full (another client took the rest), a heap whose collection
+ * needs ~1 MiB of trace packets at once (an array of 100,000 references)
+ * collects all the same, by rescanning what overflowed, and keeps every
+ * object. Not the generational plans (they collect while the array is
+ * built, and leave the freed packets in the heap's client), nor SemiSpace
+ * (with no to-space it keeps objects in place and lists them: work space
+ * beyond the quota, which a full context cannot give). */
+
+static void test_mark_stack_in_a_full_context(void)
+{
+    static const char *const some[] = { "MarkSweep", "Immix", "MarkCompact" };
+    for (int p = 0; p < 3; p++) {
+        vmma_context *ctx = new_context((size_t)48 << 20);
+        tv_vm vm;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&vm, ctx, some[p], "24M", 0, NULL));
+        tv_thread *t = tv_thread_new(&vm);
+        mmtk_handle_user_collection_request(vm.heap, NULL);   /* its workers' records exist from now on */
+        const uint32_t n = 100000;
+        size_t arr = tv_push(t, tv_alloc(t, n, 0, MMTK_ALLOC_LOS));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, arr));
+        for (uint32_t i = 0; i < n; i++) {
+            tv_obj *o = tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+            tv_set(t, tv_root(t, arr), i, o);
+        }
+        CU_ASSERT_EQUAL(vm.gc_finished, 1);
+        /* another client takes every free byte of the context */
+        vmma_client *hog = vmma_create_client(ctx);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
+        for (size_t size = (size_t)1 << 20; size >= 64;)
+            if (!vmma_alloc(hog, size))
+                size /= 2;
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+        tv_obj *a = tv_root(t, arr);
+        long bad = !tv_check(a);
+        for (uint32_t i = 0; i < n && !bad; i++)
+            bad += !a->refs[i] || !tv_check(a->refs[i]);
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT(mmtk_trace_overflows(vm.heap) > 0);
+        if (getenv("TV_VERBOSE"))
+            printf("\n  %s: %llu overflow rescans\n", some[p], (unsigned long long)mmtk_trace_overflows(vm.heap));
+        CU_ASSERT_EQUAL(vm.bad_scans, 0);
+        vmma_delete_client(hog);
+        tv_heap_free(&vm);
+        vmma_destroy_context(ctx);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -584,6 +634,7 @@ int main(void)
     CU_add_test(s, "collections never touch a neighbour's memory", test_no_touching_neighbours);
     CU_add_test(s, "a neighbour's mutator is never stopped", test_mutators_not_stopped);
     CU_add_test(s, "chunks kept for copies yield to live data", test_cached_chunks_yield);
+    CU_add_test(s, "a mark stack in a full context", test_mark_stack_in_a_full_context);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned f = CU_get_number_of_failures();

@@ -138,10 +138,12 @@ static long check_reachable(tv_vm *vm, tv_thread *t, long *count)
 /* Random graph surgery under stress+verify: every semantics, large
  * objects, fields rewired at random; every object reachable at the end is
  * intact, and a model of the root objects' identities matches. */
-static void test_random_graph(void)
+/* A seeded random graph of every allocation semantics under stress and
+ * verify; `packets`: the trace_packets option (the mark stack's bound). */
+static void random_graph(const char *packets)
 {
     tv_vm vm = { .heap = NULL };
-    const char *opts[] = { "heap_size=16M", "stress_factor=128K", "verify=true", NULL };
+    const char *opts[] = { "heap_size=16M", "stress_factor=128K", "verify=true", packets, NULL };
     CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, NULL, gc_plan, opts));
     tv_thread *t = tv_thread_new(&vm);
     unsigned seed = tv_seed("random_graph");
@@ -196,8 +198,24 @@ static void test_random_graph(void)
     CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
     CU_ASSERT_EQUAL(vm.bad_scans, 0);
     if (getenv("TV_VERBOSE"))
-        printf("random_graph: %ld objects reached\n", checked);
+        printf("random_graph: %ld objects reached, %llu overflow rescans\n", checked,
+               (unsigned long long)mmtk_trace_overflows(vm.heap));
+    /* one packet (339 objects) cannot hold this graph's mark stack */
+    if (packets && gc_info->collects)
+        CU_ASSERT(mmtk_trace_overflows(vm.heap) > 0);
     tv_heap_free(&vm);
+}
+
+static void test_random_graph(void)
+{
+    random_graph(NULL);
+}
+
+/* Every collection runs out of mark stack: what it reached is scanned
+ * again (gc.c, mark-stack overflow), and nothing is lost. */
+static void test_random_graph_one_packet(void)
+{
+    random_graph("trace_packets=1");
 }
 
 static void test_moving_updates_roots_and_fields(void)
@@ -523,6 +541,7 @@ int main(void)
         { "inline fast paths", test_inline_fast_paths },
         { "trees, cycles, arrays, large under stress+verify", gc_test_trees_cycles_arrays },
         { "random graph under stress+verify", test_random_graph },
+        { "random graph, a mark stack of one packet", test_random_graph_one_packet },
         { "random graph through the barrier", gc_test_random_graph },
         { "collections update roots and fields", test_moving_updates_roots_and_fields },
         { "large objects", test_large_objects },

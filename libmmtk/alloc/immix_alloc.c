@@ -259,6 +259,21 @@ void immix_allocator_flush(allocator *a)
     ia->win_start = ia->ov_start = 0;
 }
 
+void immix_allocator_checkpoint(allocator *a)
+{
+    immix_allocator *ia = (immix_allocator *)a;
+    if (a->ops != &immix_alloc_ops)
+        return;
+    if (ia->win_start) {
+        copy_done(ia, ia->win_start, a->cursor);
+        ia->win_start = a->cursor;
+    }
+    if (ia->ov_start) {
+        copy_done(ia, ia->ov_start, ia->ov_cursor);
+        ia->ov_start = ia->ov_cursor;
+    }
+}
+
 static void immix_reset(allocator *a)
 {
     immix_allocator *ia = (immix_allocator *)a;

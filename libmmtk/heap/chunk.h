@@ -76,6 +76,7 @@ typedef struct chunk {
     uint32_t flags;              /* space-defined */
     uint32_t pages_used;         /* page spaces: pages in use */
     uint32_t pin_hint;           /* nonzero once any PIN bit was set here (meta_pin) */
+    uint32_t overflow;           /* atomic: an object here was reached with no trace packet for it (gc.c) */
     uintptr_t space_data[4];     /* space-defined */
     chunk_page page[CHUNK_PAGES];
     uint64_t bits[META_MAPS][CHUNK_BITMAP_WORDS] __attribute__((aligned(64)));

@@ -139,6 +139,14 @@ size_t copy_space_retained_bytes(space *s)
     return __atomic_load_n(&((copy_space *)s)->retained, __ATOMIC_RELAXED);
 }
 
+/* Evacuated: the objects kept in place; not: every object (this
+ * collection's copies, and objects from before it, whose references stay
+ * valid until this space is collected). */
+static int copy_unscanned(space *s)
+{
+    return s->is_from ? SPACE_UNSCANNED_PINNED : SPACE_UNSCANNED_ALL;
+}
+
 const space_ops copy_space_ops = {
     .kind = "copy",
     .trace = copy_trace,
@@ -150,6 +158,7 @@ const space_ops copy_space_ops = {
     .clear_marks = space_clear_marks,
     .is_object = space_vo_is_object,
     .find_object = space_vo_find_object,
+    .unscanned = copy_unscanned,
 };
 
 space *copy_space_create(mmtk *heap, const char *name)

@@ -463,6 +463,17 @@ static void immix_release(space *s)
 /* ---------------------------------------------------------------- */
 /* The space                                                          */
 
+/* Full and sticky collections mark what they reach (copies too, once
+ * their copy allocator checkpoints; an evacuated object is marked and
+ * forwarded); a mature space in a nursery collection marks nothing, and
+ * every object in it is a promoted copy or an object whose references stay
+ * valid until the space is collected. */
+static int immix_unscanned(space *s)
+{
+    immix_space *is = immix(s);
+    return is->full || is->sticky ? SPACE_UNSCANNED_MARKED : SPACE_UNSCANNED_ALL;
+}
+
 static const space_ops immix_ops = {
     .kind = "immix",
     .trace = immix_trace,
@@ -474,6 +485,7 @@ static const space_ops immix_ops = {
     .clear_marks = space_clear_marks,
     .is_object = space_vo_is_object,
     .find_object = space_vo_find_object,
+    .unscanned = immix_unscanned,
 };
 
 space *immix_space_create(mmtk *heap, const char *name, int may_move)

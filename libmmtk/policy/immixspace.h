@@ -177,5 +177,9 @@ void immix_allocator_init_copy(allocator *a, space *s, unsigned flags, size_t ev
  * LOG and MARK bits); the space flushes every worker's at release. No-op
  * for an allocator that is not an Immix one. */
 void immix_allocator_flush(allocator *a);
+/* A copy allocator's copies so far get what copy_done gives them (line
+ * marks, LOG, MARK in full collections) now; it goes on copying. For a
+ * mark-stack overflow's rescan (gc.c). Not an Immix allocator: nothing. */
+void immix_allocator_checkpoint(allocator *a);
 
 #endif /* MMTK_POLICY_IMMIXSPACE_H */

@@ -52,7 +52,17 @@ typedef struct space_ops {
     int  (*is_object)(space *s, const void *addr);
     /* The allocated object containing addr, or NULL. */
     mmtk_object (*find_object)(space *s, const void *addr);
+    /* During a collection, after a mark-stack overflow (gc.c): which
+     * objects may have been reached and not scanned (SPACE_UNSCANNED_*).
+     * NULL: SPACE_UNSCANNED_MARKED. */
+    int  (*unscanned)(space *s);
 } space_ops;
+
+enum {
+    SPACE_UNSCANNED_MARKED,    /* MARK and not FWD (an evacuated object's copy is elsewhere) */
+    SPACE_UNSCANNED_PINNED,    /* MARK and PIN: kept in place in a space being evacuated */
+    SPACE_UNSCANNED_ALL        /* every object (VO) */
+};
 
 struct space {
     const space_ops *ops;
