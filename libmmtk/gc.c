@@ -60,15 +60,7 @@ static trace_packet *packet_alloc(mmtk *heap)
     pthread_mutex_unlock(&heap->packet_lock);
     if (!room)
         return NULL;
-    trace_packet *p = heap_mem_alloc(heap, sizeof *p, 64);
-    if (!p) {
-        pthread_mutex_lock(&heap->mem_lock);
-        size_t had = heap->cached;
-        chunk_cache_trim(heap, 0);   /* cached chunks are room of the heap's own */
-        pthread_mutex_unlock(&heap->mem_lock);
-        if (had)
-            p = heap_mem_alloc(heap, sizeof *p, 64);
-    }
+    trace_packet *p = heap_mem_alloc_or_uncache(heap, sizeof *p, 64);
     if (!p) {
         pthread_mutex_lock(&heap->packet_lock);
         heap->npackets--;

@@ -201,7 +201,7 @@ void heap_mem_free(mmtk *heap, void *p)
     vmma_free(heap->ctx, p);
 }
 
-void *heap_mem_alloc_gc(mmtk *heap, size_t size, size_t align)
+void *heap_mem_alloc_or_uncache(mmtk *heap, size_t size, size_t align)
 {
     void *p = heap_mem_alloc(heap, size, align);
     if (!p) {
@@ -213,6 +213,12 @@ void *heap_mem_alloc_gc(mmtk *heap, size_t size, size_t align)
         if (had)
             p = heap_mem_alloc(heap, size, align);
     }
+    return p;
+}
+
+void *heap_mem_alloc_gc(mmtk *heap, size_t size, size_t align)
+{
+    void *p = heap_mem_alloc_or_uncache(heap, size, align);
     if (!p && errno == EDQUOT) {
         /* GC work space beyond the margin: lifted until the collection ends. */
         vmma_set_client_limit(heap->client, 0);

@@ -221,6 +221,9 @@ struct mmtk {
 /* ---- heap memory (mmtk.c) ---- */
 void *heap_mem_alloc(struct mmtk *heap, size_t size, size_t align);
 void  heap_mem_free(struct mmtk *heap, void *p);
+/* heap_mem_alloc; when that fails, the chunk cache (heap/chunk.c) goes
+ * back to the client and it tries again. Not with mem_lock held. */
+void *heap_mem_alloc_or_uncache(struct mmtk *heap, size_t size, size_t align);
 /* GC-internal memory that must not fail for the quota: gives the chunk
  * cache back, then lifts the client's limit for the rest of this
  * collection if needed (restored by gc.c). Not with mem_lock held. */
