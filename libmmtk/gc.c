@@ -271,12 +271,15 @@ static void trace_packet_run(sched_packet *packet, sched_worker *sw)
     }
 }
 
-/* GC-scoped arrays (roots, pins): from the client, freed at the end. */
-static void gc_vec_push(mmtk *heap, void ***arr, size_t *n, size_t *cap, void *item)
+/* GC-scoped arrays (roots, pins): from the client, within its limit;
+ * ENOMEM when the array cannot grow (each caller has a way around). */
+static int gc_vec_push(mmtk *heap, void ***arr, size_t *n, size_t *cap, void *item)
 {
     if (*n == *cap) {
         size_t ncap = *cap ? *cap * 2 : 256;
-        void **fresh = heap_mem_alloc_gc(heap, ncap * sizeof *fresh, 16);
+        void **fresh = heap_mem_alloc_or_uncache(heap, ncap * sizeof *fresh, 16);
+        if (!fresh)
+            return ENOMEM;
         if (*arr) {
             memcpy(fresh, *arr, *n * sizeof *fresh);
             heap_mem_free(heap, *arr);
@@ -285,12 +288,17 @@ static void gc_vec_push(mmtk *heap, void ***arr, size_t *n, size_t *cap, void *i
         *cap = ncap;
     }
     (*arr)[(*n)++] = item;
+    return 0;
 }
 
+/* Listed, a transient pin is dropped after this collection; one that
+ * finds no room in the list stays until its object dies (a pinned object
+ * that is not reached is freed, its PIN bit with it): the object only
+ * moves no more. */
 void gc_note_transient_pin(mmtk *heap, mmtk_object obj)
 {
     pthread_mutex_lock(&heap->packet_lock);
-    gc_vec_push(heap, (void ***)&heap->pins, &heap->npins, &heap->pins_cap, obj);
+    (void)gc_vec_push(heap, (void ***)&heap->pins, &heap->npins, &heap->pins_cap, obj);
     pthread_mutex_unlock(&heap->packet_lock);
 }
 
@@ -320,8 +328,14 @@ static void gc_free_scratch(mmtk *heap)
 static void record_root_slot(mmtk_visitor *v, mmtk_object *slot)
 {
     mmtk *heap = v->worker->heap;
-    if (*slot)
-        gc_vec_push(heap, (void ***)&heap->root_slots, &heap->nroot_slots, &heap->root_slots_cap, slot);
+    if (*slot && gc_vec_push(heap, (void ***)&heap->root_slots, &heap->nroot_slots, &heap->root_slots_cap, slot))
+        heap->roots_unrecorded = 1;
+}
+
+static void ignore_conservative(mmtk_visitor *v, void *word)
+{
+    (void)v;
+    (void)word;
 }
 
 /* Precise root slots beyond the first ROOT_SLICE_SLOTS are traced in
@@ -375,9 +389,20 @@ static size_t root_slices_push(gc_worker *w, sched_worker *sw, size_t n)
     return ROOT_SLICE_SLOTS;
 }
 
+static void scan_all_roots(mmtk *heap, mmtk_visitor *v)
+{
+    heap->binding.scan_roots(heap->vm, v);
+    refs_scan_roots(heap, v);
+    if (heap->plan->scan_roots)
+        heap->plan->scan_roots(heap, v);
+}
+
 /* Roots: conservative words first (they pin what they point into), then
  * the precise slots, recorded meanwhile: so no object a conservative word
- * points into has been moved by a precise slot before it was pinned. */
+ * points into has been moved by a precise slot before it was pinned. When
+ * the record cannot grow, the roots are visited a second time, pinned by
+ * then, and every precise slot is traced as it comes (the recorded ones
+ * twice, which changes nothing). */
 static void roots_packet_run(sched_packet *packet, sched_worker *sw)
 {
     (void)packet;
@@ -387,10 +412,13 @@ static void roots_packet_run(sched_packet *packet, sched_worker *sw)
     rv.slot = record_root_slot;
     rv.slots = NULL;
     heap->nroot_slots = 0;   /* a plan may trace twice (gc_trace) */
-    heap->binding.scan_roots(heap->vm, &rv);
-    refs_scan_roots(heap, &rv);
-    if (heap->plan->scan_roots)
-        heap->plan->scan_roots(heap, &rv);
+    heap->roots_unrecorded = 0;
+    scan_all_roots(heap, &rv);
+    if (heap->roots_unrecorded) {
+        mmtk_visitor now = w->visitor;
+        now.conservative = ignore_conservative;
+        scan_all_roots(heap, &now);
+    }
     size_t mine = root_slices_push(w, sw, heap->nroot_slots);
     root_slots_trace(w, 0, mine);
     flush_out(w, sw, SCHED_CLOSURE);

@@ -201,6 +201,7 @@ struct mmtk {
     int packet_limit_lifted;
     mmtk_object *pins; size_t npins, pins_cap;   /* transient pins of this collection */
     mmtk_object **root_slots; size_t nroot_slots, root_slots_cap;   /* precise roots, deferred */
+    int roots_unrecorded;              /* root_slots could not hold them all (gc.c) */
     struct root_slice *root_slices;    /* packets over root_slots (gc.c), this trace's */
 
     /* weak slots and finalizers (refs.c; refs_lock) */

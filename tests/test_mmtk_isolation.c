@@ -578,16 +578,16 @@ static void test_cached_chunks_yield(void)
 /* A collection's mark stack never outgrows the heap's quota: with its
  * context full (another client took the rest), a heap whose collection
  * needs ~1 MiB of trace packets at once (an array of 100,000 references)
- * collects all the same, by rescanning what overflowed, and keeps every
- * object. Not the generational plans (they collect while the array is
- * built, and leave the freed packets in the heap's client), nor SemiSpace
- * (with no to-space it keeps objects in place and lists them: work space
- * beyond the quota, which a full context cannot give). */
+ * and a root list longer than it keeps (10,000 roots) collects all the
+ * same, by rescanning what overflowed and visiting the roots twice, and
+ * keeps every object (SemiSpace, finding no to-space, keeps them in place, pinned).
+ * Not the generational plans: they collect while the array is built, and
+ * the packets they free stay in the heap's client for the next one. */
 
 static void test_mark_stack_in_a_full_context(void)
 {
-    static const char *const some[] = { "MarkSweep", "Immix", "MarkCompact" };
-    for (int p = 0; p < 3; p++) {
+    static const char *const some[] = { "MarkSweep", "SemiSpace", "Immix", "MarkCompact" };
+    for (int p = 0; p < 4; p++) {
         vmma_context *ctx = new_context((size_t)48 << 20);
         tv_vm vm;
         CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&vm, ctx, some[p], "24M", 0, NULL));
@@ -601,6 +601,10 @@ static void test_mark_stack_in_a_full_context(void)
             CU_ASSERT_PTR_NOT_NULL_FATAL(o);
             tv_set(t, tv_root(t, arr), i, o);
         }
+        /* and 10,000 roots: more than a collection's root list keeps */
+        size_t first_root = t->nroots;
+        for (uint32_t i = 0; i < n; i += 10)
+            tv_push(t, ((tv_obj *)tv_root(t, arr))->refs[i]);
         CU_ASSERT_EQUAL(vm.gc_finished, 1);
         /* another client takes every free byte of the context */
         vmma_client *hog = vmma_create_client(ctx);
@@ -613,6 +617,8 @@ static void test_mark_stack_in_a_full_context(void)
         long bad = !tv_check(a);
         for (uint32_t i = 0; i < n && !bad; i++)
             bad += !a->refs[i] || !tv_check(a->refs[i]);
+        for (uint32_t i = 0; i < n && !bad; i += 10)   /* the roots were updated like the fields */
+            bad += tv_root(t, first_root + i / 10) != a->refs[i];
         CU_ASSERT_EQUAL(bad, 0);
         CU_ASSERT(mmtk_trace_overflows(vm.heap) > 0);
         if (getenv("TV_VERBOSE"))
