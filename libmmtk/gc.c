@@ -540,8 +540,13 @@ static void gc_drained(sched_job *job, int bucket, sched_worker *sw, void *arg)
 
 static void workers_prepare(mmtk *heap)
 {
-    if (!heap->workers)   /* a heap that never collects never pays for them */
-        heap->workers = heap_mem_alloc_gc(heap, heap->nworkers * sizeof *heap->workers, 64);
+    if (!heap->workers) {   /* a heap that never collects never pays for them */
+        heap->workers = heap_mem_alloc_or_uncache(heap, heap->nworkers * sizeof *heap->workers, 64);
+        if (!heap->workers) {   /* no room: this heap collects on one worker, its own record */
+            heap->workers = &heap->worker0;
+            heap->nworkers = 1;
+        }
+    }
     for (unsigned i = 0; i < heap->nworkers; i++) {
         gc_worker *w = &heap->workers[i];
         memset(w, 0, sizeof *w);

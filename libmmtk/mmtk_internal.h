@@ -188,6 +188,7 @@ struct mmtk {
     sched_job job;
     sched_packet roots_packet, weak_packet, final_packet;
     gc_worker *workers;
+    gc_worker worker0;                 /* workers' record when no array could be had (gc.c) */
     unsigned nworkers;
     unsigned trace_workers;            /* workers of the running trace job: 1 lets spaces claim objects without atomics */
     uint64_t trace_rate[2][2];         /* [nursery?][several workers?]: ns per KiB alive (gc_trace_width) */

@@ -21,7 +21,7 @@ static int grow(mmtk *heap, void **arr, size_t *cap, size_t need, size_t elem, i
     size_t ncap = *cap ? *cap * 2 : 16;
     while (ncap < need)
         ncap *= 2;
-    void *n = in_gc ? heap_mem_alloc_gc(heap, ncap * elem, 16) : heap_mem_alloc(heap, ncap * elem, 16);
+    void *n = in_gc ? heap_mem_alloc_or_uncache(heap, ncap * elem, 16) : heap_mem_alloc(heap, ncap * elem, 16);
     if (!n)
         return ENOMEM;
     if (*arr) {
@@ -111,23 +111,42 @@ void refs_process_weak(mmtk *heap, gc_worker *w)
     }
 }
 
+/* A dead finalizable object for which `ready` has no room stays
+ * registered, marked by its low bit until it is traced (objects are
+ * granule-aligned): kept alive, it is found dead again next time. */
+#define REFS_DEFERRED ((uintptr_t)1)
+
 void refs_process_finalizers(mmtk *heap, gc_worker *w)
 {
     if (!heap->nfinal)
         return;
+    /* within the heap's quota: when `ready` cannot grow, what does not fit waits */
     grow(heap, (void **)&heap->ready, &heap->ready_cap, heap->nready + heap->nfinal, sizeof *heap->ready, 1);
     /* First decide who is dead, then resurrect: an object reachable only
      * from another dead finalizable object is finalized in the same cycle. */
-    size_t keep = 0, first_ready = heap->nready;
+    size_t keep = 0, first_ready = heap->nready, deferred = 0;
     for (size_t i = 0; i < heap->nfinal; i++) {
         mmtk_object obj = heap->final[i];
         space *s = gc_space_of(heap, obj);
-        if (s && !s->ops->is_live(s, obj))
-            heap->ready[heap->nready++] = obj;
-        else
+        if (s && !s->ops->is_live(s, obj)) {
+            if (heap->nready < heap->ready_cap) {
+                heap->ready[heap->nready++] = obj;
+            } else {
+                heap->final[keep++] = (mmtk_object)((uintptr_t)obj | REFS_DEFERRED);
+                deferred++;
+            }
+        } else {
             heap->final[keep++] = s ? s->ops->forwarded(s, obj) : obj;
+        }
     }
     heap->nfinal = keep;
     for (size_t i = first_ready; i < heap->nready; i++)
         heap->ready[i] = gc_trace_object(w, heap->ready[i]);
+    for (size_t i = 0; deferred && i < heap->nfinal; i++) {
+        uintptr_t e = (uintptr_t)heap->final[i];
+        if (e & REFS_DEFERRED) {
+            heap->final[i] = gc_trace_object(w, (mmtk_object)(e & ~REFS_DEFERRED));
+            deferred--;
+        }
+    }
 }

@@ -630,6 +630,60 @@ static void test_mark_stack_in_a_full_context(void)
     }
 }
 
+/* A heap's first collection in a full context (no room for its 64
+ * workers' records: it collects on one) with 20,000 finalizable objects just dead
+ * (no room to list them all as ready: the rest wait a collection) loses
+ * nothing: every object is finalized exactly once, the survivors intact. */
+static void test_first_collection_in_a_full_context(void)
+{
+    static const char *const some[] = { "MarkSweep", "SemiSpace", "Immix", "MarkCompact" };
+    for (int p = 0; p < 4; p++) {
+        vmma_context *ctx = new_context((size_t)48 << 20);
+        tv_vm vm = { .heap = NULL };
+        const char *opts[] = { "heap_size=24M", "threads=64", NULL };   /* 64 workers' records: ~160 KiB */
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, some[p], opts));
+        tv_thread *t = tv_thread_new(&vm);
+        size_t keep = tv_push(t, tv_tree(t, 10, MMTK_ALLOC_DEFAULT));
+        const int n = 20000;
+        uint64_t first_id = 0;
+        for (int i = 0; i < n; i++) {
+            tv_obj *o = tv_alloc(t, 1, 32, MMTK_ALLOC_DEFAULT);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+            if (i == 0)
+                first_id = o->id;
+            CU_ASSERT_EQUAL(o->id, first_id + (uint64_t)i);
+            CU_ASSERT_EQUAL(mmtk_add_finalizer(vm.heap, o), 0);
+        }
+        char *seen = calloc((size_t)n, 1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(seen);
+        CU_ASSERT_EQUAL(vm.gc_finished, 0);
+        vmma_client *hog = vmma_create_client(ctx);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
+        for (size_t size = (size_t)1 << 20; size >= 64;)
+            if (!vmma_alloc(hog, size))
+                size /= 2;
+        long finalized = 0, bad = 0;
+        for (int gc = 0; gc < 4 && finalized < n; gc++) {
+            if (gc == 2)
+                vmma_delete_client(hog);   /* room again */
+            mmtk_handle_user_collection_request(vm.heap, NULL);
+            for (tv_obj *o; (o = mmtk_get_finalized_object(vm.heap)) != NULL; finalized++) {
+                uint64_t k = tv_check(o) ? o->id - first_id : (uint64_t)n;
+                bad += k >= (uint64_t)n || seen[k]++;   /* each once */
+            }
+            bad += tv_tree_check(tv_root(t, keep), 10) != 2047;
+        }
+        if (getenv("TV_VERBOSE"))
+            printf("\n  %s: %ld of %d finalized, %ld bad\n", some[p], finalized, n, bad);
+        CU_ASSERT_EQUAL(finalized, n);
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(vm.bad_scans, 0);
+        free(seen);
+        tv_heap_free(&vm);
+        vmma_destroy_context(ctx);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -641,6 +695,7 @@ int main(void)
     CU_add_test(s, "a neighbour's mutator is never stopped", test_mutators_not_stopped);
     CU_add_test(s, "chunks kept for copies yield to live data", test_cached_chunks_yield);
     CU_add_test(s, "a mark stack in a full context", test_mark_stack_in_a_full_context);
+    CU_add_test(s, "a first collection in a full context", test_first_collection_in_a_full_context);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned f = CU_get_number_of_failures();

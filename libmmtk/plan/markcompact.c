@@ -128,7 +128,17 @@ static void mc_update_references(mmtk *heap)
     size_t n = 1;
     for (int i = 0; i < heap->nspaces; i++)
         n += heap->spaces[i]->nchunks;
-    mc_update_packet *packets = heap_mem_alloc_gc(heap, n * sizeof *packets, 64);
+    mc_update_packet *packets = heap_mem_alloc_or_uncache(heap, n * sizeof *packets, 64);
+    if (!packets) {   /* no room for them within the quota: one at a time, on this thread */
+        mc_update_packet one = { .base.run = mc_update_packet_run, .heap = heap };
+        mc_update_packet_run(&one.base, NULL);
+        for (int i = 0; i < heap->nspaces; i++)
+            for (chunk *c = heap->spaces[i]->chunks; c; c = c->next) {
+                one.c = c;
+                mc_update_packet_run(&one.base, NULL);
+            }
+        return;
+    }
     packets[0] = (mc_update_packet){ .base.run = mc_update_packet_run, .heap = heap };
     size_t k = 1;
     for (int i = 0; i < heap->nspaces; i++)
