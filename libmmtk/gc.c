@@ -701,10 +701,6 @@ static void gc_run(mmtk *heap)
         heap->plan->release(heap);
     gc_free_scratch(heap);
     heap->in_gc = 0;
-    if (heap->packet_limit_lifted) {
-        vmma_set_client_limit(heap->client, heap->client_limit);
-        heap->packet_limit_lifted = 0;
-    }
     gc_adjust_budget(heap);
     if (heap->verify)
         verify_heap(heap);

@@ -216,22 +216,6 @@ void *heap_mem_alloc_or_uncache(mmtk *heap, size_t size, size_t align)
     return p;
 }
 
-void *heap_mem_alloc_gc(mmtk *heap, size_t size, size_t align)
-{
-    void *p = heap_mem_alloc_or_uncache(heap, size, align);
-    if (!p && errno == EDQUOT) {
-        /* GC work space beyond the margin: lifted until the collection ends. */
-        vmma_set_client_limit(heap->client, 0);
-        __atomic_store_n(&heap->packet_limit_lifted, 1, __ATOMIC_RELAXED);
-        p = heap_mem_alloc(heap, size, align);
-    }
-    if (!p) {
-        fprintf(stderr, "mmtk: the vmma context has no room left for a collection's %zu bytes\n", size);
-        abort();
-    }
-    return p;
-}
-
 int heap_may_commit(mmtk *heap, size_t bytes, int for_gc)
 {
     if (for_gc)

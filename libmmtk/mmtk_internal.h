@@ -199,7 +199,6 @@ struct mmtk {
     size_t npackets;                   /* packets this collection holds (packet_lock) */
     int trace_overflow;                /* atomic: some object found no packet; its chunk says so (gc.c) */
     int los_overflow;                  /* atomic: ... and it is a large object */
-    int packet_limit_lifted;
     mmtk_object *pins; size_t npins, pins_cap;   /* transient pins of this collection */
     mmtk_object **root_slots; size_t nroot_slots, root_slots_cap;   /* precise roots, deferred */
     int roots_unrecorded;              /* root_slots could not hold them all (gc.c) */
@@ -224,12 +223,11 @@ struct mmtk {
 void *heap_mem_alloc(struct mmtk *heap, size_t size, size_t align);
 void  heap_mem_free(struct mmtk *heap, void *p);
 /* heap_mem_alloc; when that fails, the chunk cache (heap/chunk.c) goes
- * back to the client and it tries again. Not with mem_lock held. */
+ * back to the client and it tries again. Not with mem_lock held. All of a
+ * collection's work space comes from here: within the client's limit,
+ * and every user has a way around NULL (gc.c, refs.c, verify.c, the
+ * remembered set, MarkCompact's update). */
 void *heap_mem_alloc_or_uncache(struct mmtk *heap, size_t size, size_t align);
-/* GC-internal memory that must not fail for the quota: gives the chunk
- * cache back, then lifts the client's limit for the rest of this
- * collection if needed (restored by gc.c). Not with mem_lock held. */
-void *heap_mem_alloc_gc(struct mmtk *heap, size_t size, size_t align);
 /* Whether `bytes` more may be committed (for_gc: always); for a mutator,
  * also gives back cached chunks (chunk.c) that stand in the way. mem_lock
  * held. */

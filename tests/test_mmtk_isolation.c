@@ -684,6 +684,65 @@ static void test_first_collection_in_a_full_context(void)
     }
 }
 
+/* A generational heap whose remembered set finds no room (its context
+ * full) makes its next collection a full one instead: 100,000 old objects
+ * made to point to one young object all point to it, wherever it went,
+ * and the verifier (which may lack room to check everything) finds no bad
+ * reference. */
+static void test_remembered_set_in_a_full_context(void)
+{
+    static const char *const gens[] = { "GenCopy", "GenImmix", "StickyImmix" };
+    for (int p = 0; p < 3; p++) {
+        vmma_context *ctx = new_context((size_t)48 << 20);
+        tv_vm vm = { .heap = NULL };
+        const char *opts[] = { "heap_size=24M", "verify=true", NULL };
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, gens[p], opts));
+        tv_thread *t = tv_thread_new(&vm);
+        const uint32_t n = 100000;
+        size_t arr = tv_push(t, tv_alloc(t, n, 0, MMTK_ALLOC_LOS));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, arr));
+        for (uint32_t i = 0; i < n; i++) {
+            tv_obj *o = tv_alloc(t, 1, 16, MMTK_ALLOC_DEFAULT);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+            tv_set(t, tv_root(t, arr), i, o);
+        }
+        mmtk_handle_user_collection_request(vm.heap, NULL);   /* all of it old now */
+        size_t young = tv_push(t, tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT));
+        vmma_client *hog = vmma_create_client(ctx);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
+        for (size_t size = (size_t)1 << 20; size >= 64;)
+            if (!vmma_alloc(hog, size))
+                size /= 2;
+        mmtk_stats st;
+        mmtk_get_stats(vm.heap, &st);
+        uint64_t full0 = st.full_collections, gcs0 = vm.gc_finished;
+        for (uint32_t i = 0; i < n; i++)   /* old -> young, 100,000 times: ~800 KiB of remembered set */
+            tv_set(t, ((tv_obj *)tv_root(t, arr))->refs[i], 0, tv_root(t, young));
+        /* the next collection, caused by allocation, is a full one */
+        for (long j = 0; j < 2000000 && vm.gc_finished == gcs0; j++)
+            if (!tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT))
+                break;
+        CU_ASSERT(vm.gc_finished > gcs0);
+        mmtk_get_stats(vm.heap, &st);
+        /* StickyImmix keeps no chunks for copies: its remembered set finds
+         * no room for sure (the others may give their cached chunks) */
+        if (!strcmp(gens[p], "StickyImmix"))
+            CU_ASSERT(st.full_collections > full0);
+        tv_obj *a = tv_root(t, arr), *y = tv_root(t, young);
+        long bad = !tv_check(a) || !tv_check(y);
+        for (uint32_t i = 0; i < n && !bad; i++)
+            bad += !tv_check(a->refs[i]) || ((tv_obj *)a->refs[i])->refs[0] != y;
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(mmtk_verify_failures(vm.heap), 0);
+        if (getenv("TV_VERBOSE"))
+            printf("\n  %s: %llu collections, %llu full, %ld bad\n", gens[p], (unsigned long long)st.collections,
+                   (unsigned long long)st.full_collections, bad);
+        vmma_delete_client(hog);
+        tv_heap_free(&vm);
+        vmma_destroy_context(ctx);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -696,6 +755,7 @@ int main(void)
     CU_add_test(s, "chunks kept for copies yield to live data", test_cached_chunks_yield);
     CU_add_test(s, "a mark stack in a full context", test_mark_stack_in_a_full_context);
     CU_add_test(s, "a first collection in a full context", test_first_collection_in_a_full_context);
+    CU_add_test(s, "a remembered set in a full context", test_remembered_set_in_a_full_context);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned f = CU_get_number_of_failures();

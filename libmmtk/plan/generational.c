@@ -136,13 +136,14 @@ typedef struct gen_remset_holder {
 } gen_remset_holder;
 
 /* A new buffer on g->bufs; *full is set when the remembered set has
- * grown past GEN_REMSET_MAX_FRACTION of the heap (time to collect). */
+ * grown past GEN_REMSET_MAX_FRACTION of the heap (time to collect). NULL
+ * when the heap's quota has no room for one. */
 static gen_remset_buf *gen_new_buf(mmtk *heap, int *full)
 {
     gen_plan *g = gen_of(heap);
-    gen_remset_buf *b = heap_mem_alloc(heap, sizeof *b, 16);
+    gen_remset_buf *b = heap_mem_alloc_or_uncache(heap, sizeof *b, 16);
     if (!b)
-        b = heap_mem_alloc_gc(heap, sizeof *b, 16);   /* beyond the quota until the next GC */
+        return NULL;
     b->n = 0;
     pthread_mutex_lock(&g->lock);
     b->next = g->bufs;
@@ -152,22 +153,35 @@ static gen_remset_buf *gen_new_buf(mmtk *heap, int *full)
     return b;
 }
 
-static void gen_remember(mmtk_mutator *m, void *entry)
+/* Remember entry: 0, or ENOMEM when no buffer could be had within the
+ * heap's quota (see gen_write_post). */
+static int gen_remember(mmtk_mutator *m, void *entry)
 {
     gen_remset_holder *h = (gen_remset_holder *)mutator_allocator_slot(m, GEN_REMSET_SLOT);
     gen_remset_buf *b = h->cur;
     if (MMTK_LIKELY(b && b->n < GEN_REMSET_ENTRIES)) {
         b->e[b->n++] = entry;
-        return;
+        return 0;
     }
     int full = 0;
-    b = h->cur = gen_new_buf(m->heap, &full);
+    b = gen_new_buf(m->heap, &full);
+    if (!b)
+        return ENOMEM;
+    h->cur = b;
     b->e[b->n++] = entry;
     /* The store is done: a collection here is safe, and it empties the
      * remembered set (a program rewriting large objects' slots with young
      * objects would otherwise grow it without bound). */
     if (full && m->heap->collection_enabled)
         gc_collect(m->heap, m);
+    return 0;
+}
+
+/* A store that could not be remembered: the next collection is a full
+ * one, which needs no remembered set. */
+static void gen_remember_failed(mmtk_mutator *m)
+{
+    __atomic_store_n(&m->heap->full_gc_requested, 1, __ATOMIC_RELAXED);
 }
 
 void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_object target)
@@ -180,8 +194,10 @@ void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_ob
         m->log_chunk = c;
         if (MMTK_LIKELY(!(__atomic_load_n(meta_word(src, META_LOG), __ATOMIC_RELAXED) & meta_bit(src))))
             return;   /* young, or already remembered */
-        if (meta_clear_atomic(src, META_LOG))
-            gen_remember(m, src);
+        if (meta_clear_atomic(src, META_LOG) && gen_remember(m, src)) {
+            meta_set_atomic(src, META_LOG);   /* still unlogged: its next store tries again */
+            gen_remember_failed(m);
+        }
         return;
     }
     /* A large object (no side metadata): remember the slot if it now
@@ -190,7 +206,8 @@ void gen_write_post(mmtk_mutator *m, mmtk_object src, mmtk_object *slot, mmtk_ob
         gen_remset_holder *h = (gen_remset_holder *)mutator_allocator_slot(m, GEN_REMSET_SLOT);
         if (h->cur && h->cur->n && h->cur->e[h->cur->n - 1] == (char *)slot + 1)
             return;   /* the same slot again */
-        gen_remember(m, (char *)slot + 1);
+        if (gen_remember(m, (char *)slot + 1))
+            gen_remember_failed(m);
     }
 }
 
