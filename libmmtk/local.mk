@@ -7,7 +7,7 @@ libmmtk_la_LDFLAGS = -version-info $(MMTK_LT_VERSION) -no-undefined
 libmmtk_la_LIBADD = libvmma.la
 noinst_HEADERS += libmmtk/mmtk_internal.h libmmtk/heap/chunk.h libmmtk/policy/space.h \
 	libmmtk/alloc/alloc.h libmmtk/plan/plan.h
-libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/refs.c \
+libmmtk_la_SOURCES += libmmtk/mmtk.c libmmtk/mutator.c libmmtk/gc.c libmmtk/gc_width.c libmmtk/refs.c \
 	libmmtk/verify.c libmmtk/stats.c \
 	libmmtk/heap/chunk.c \
 	libmmtk/policy/space.c libmmtk/policy/immortal.c libmmtk/policy/copyspace.c \

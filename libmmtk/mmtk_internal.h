@@ -266,6 +266,10 @@ void gc_note_transient_pin(struct mmtk *heap, mmtk_object obj);
 /* Run one closure job (roots, closure, weak, finalize) with the spaces'
  * current trace ops; see plan_ops.after_closure. */
 void gc_trace(struct mmtk *heap);
+/* How many workers trace this collection (gc_width.c), and the rate one
+ * trace took, for the next choice. */
+unsigned gc_trace_width(struct mmtk *heap);
+void gc_note_rate(struct mmtk *heap, uint64_t ns, uint64_t live);
 /* The default conservative visit: trace the object a word points into. */
 void gc_trace_conservative(mmtk_visitor *v, void *word);
 /* Trace an object from outside a slot (finalizers): its new address. */
