@@ -11,7 +11,12 @@
  * never reaches a safepoint keeps running while another heap collects; a
  * leaking heap ends in out_of_memory / NULL+ENOMEM within heap_size plus
  * the stated margin while its neighbours go on; destroying a heap gives
- * its every byte back (the context's free size is exactly as before).
+ * its every byte back (the context's free size is exactly as before); the
+ * chunks a heap keeps for its copies yield to its live data; and a heap
+ * whose context is full still collects without losing anything and
+ * without taking more than its quota (mark-stack overflow, roots visited
+ * twice, one worker, finalizers that wait, a full collection for want of
+ * remembered-set room).
  *
  * VMMA_TEST_SCALE divides the heap count (Valgrind runs).
  */
@@ -575,6 +580,33 @@ static void test_cached_chunks_yield(void)
 }
 
 /* ---------------------------------------------------------------- */
+/* A full context: what a heap may still do when no memory is left.    */
+
+/* Another client takes every free byte of ctx. */
+static vmma_client *fill_context(vmma_context *ctx)
+{
+    vmma_client *hog = vmma_create_client(ctx);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
+    for (size_t size = (size_t)1 << 20; size >= 64;)
+        if (!vmma_alloc(hog, size))
+            size /= 2;
+    return hog;
+}
+
+/* A root: a large array of n small objects with nrefs fields each. */
+static size_t push_array(tv_thread *t, uint32_t n, uint32_t nrefs)
+{
+    size_t arr = tv_push(t, tv_alloc(t, n, 0, MMTK_ALLOC_LOS));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, arr));
+    for (uint32_t i = 0; i < n; i++) {
+        tv_obj *o = tv_alloc(t, nrefs, 16, MMTK_ALLOC_DEFAULT);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+        tv_set(t, tv_root(t, arr), i, o);
+    }
+    return arr;
+}
+
+/* ---------------------------------------------------------------- */
 /* A collection's mark stack never outgrows the heap's quota: with its
  * context full (another client took the rest), a heap whose collection
  * needs ~1 MiB of trace packets at once (an array of 100,000 references)
@@ -594,24 +626,14 @@ static void test_mark_stack_in_a_full_context(void)
         tv_thread *t = tv_thread_new(&vm);
         mmtk_handle_user_collection_request(vm.heap, NULL);   /* its workers' records exist from now on */
         const uint32_t n = 100000;
-        size_t arr = tv_push(t, tv_alloc(t, n, 0, MMTK_ALLOC_LOS));
-        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, arr));
-        for (uint32_t i = 0; i < n; i++) {
-            tv_obj *o = tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT);
-            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-            tv_set(t, tv_root(t, arr), i, o);
-        }
+        size_t arr = push_array(t, n, 0);
         /* and 10,000 roots: more than a collection's root list keeps */
         size_t first_root = t->nroots;
         for (uint32_t i = 0; i < n; i += 10)
             tv_push(t, ((tv_obj *)tv_root(t, arr))->refs[i]);
         CU_ASSERT_EQUAL(vm.gc_finished, 1);
         /* another client takes every free byte of the context */
-        vmma_client *hog = vmma_create_client(ctx);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
-        for (size_t size = (size_t)1 << 20; size >= 64;)
-            if (!vmma_alloc(hog, size))
-                size /= 2;
+        vmma_client *hog = fill_context(ctx);
         mmtk_handle_user_collection_request(vm.heap, NULL);
         tv_obj *a = tv_root(t, arr);
         long bad = !tv_check(a);
@@ -657,11 +679,7 @@ static void test_first_collection_in_a_full_context(void)
         char *seen = calloc((size_t)n, 1);
         CU_ASSERT_PTR_NOT_NULL_FATAL(seen);
         CU_ASSERT_EQUAL(vm.gc_finished, 0);
-        vmma_client *hog = vmma_create_client(ctx);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
-        for (size_t size = (size_t)1 << 20; size >= 64;)
-            if (!vmma_alloc(hog, size))
-                size /= 2;
+        vmma_client *hog = fill_context(ctx);
         long finalized = 0, bad = 0;
         for (int gc = 0; gc < 4 && finalized < n; gc++) {
             if (gc == 2)
@@ -699,20 +717,10 @@ static void test_remembered_set_in_a_full_context(void)
         CU_ASSERT_PTR_NOT_NULL_FATAL(tv_heap_new(&vm, ctx, gens[p], opts));
         tv_thread *t = tv_thread_new(&vm);
         const uint32_t n = 100000;
-        size_t arr = tv_push(t, tv_alloc(t, n, 0, MMTK_ALLOC_LOS));
-        CU_ASSERT_PTR_NOT_NULL_FATAL(tv_root(t, arr));
-        for (uint32_t i = 0; i < n; i++) {
-            tv_obj *o = tv_alloc(t, 1, 16, MMTK_ALLOC_DEFAULT);
-            CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-            tv_set(t, tv_root(t, arr), i, o);
-        }
+        size_t arr = push_array(t, n, 1);
         mmtk_handle_user_collection_request(vm.heap, NULL);   /* all of it old now */
         size_t young = tv_push(t, tv_alloc(t, 0, 16, MMTK_ALLOC_DEFAULT));
-        vmma_client *hog = vmma_create_client(ctx);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(hog);
-        for (size_t size = (size_t)1 << 20; size >= 64;)
-            if (!vmma_alloc(hog, size))
-                size /= 2;
+        vmma_client *hog = fill_context(ctx);
         mmtk_stats st;
         mmtk_get_stats(vm.heap, &st);
         uint64_t full0 = st.full_collections, gcs0 = vm.gc_finished;
