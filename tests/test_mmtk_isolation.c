@@ -16,7 +16,7 @@
  * whose context is full still collects without losing anything and
  * without taking more than its quota (mark-stack overflow, roots visited
  * twice, one worker, finalizers that wait, a full collection for want of
- * remembered-set room).
+ * remembered-set room), even with its own client full.
  *
  * VMMA_TEST_SCALE divides the heap count (Valgrind runs).
  */
@@ -751,6 +751,48 @@ static void test_remembered_set_in_a_full_context(void)
     }
 }
 
+/* Its own client full too (the VM took the rest of the heap's quota for
+ * its own data), a heap collects with no work space at all: one worker,
+ * a mark stack that overflows at once, MarkCompact's update without
+ * packets; every survivor keeps its place in the graph. */
+static void test_collection_with_a_full_client(void)
+{
+    static const char *const some[] = { "MarkSweep", "Immix", "MarkCompact", "GenImmix" };
+    for (int p = 0; p < 4; p++) {
+        vmma_context *ctx = new_context((size_t)48 << 20);
+        tv_vm vm;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(heap_new(&vm, ctx, some[p], "8M", 0, NULL));
+        tv_thread *t = tv_thread_new(&vm);
+        const uint32_t n = 20000;
+        size_t arr = push_array(t, n, 0);
+        for (uint32_t i = 0; i < n; i += 2)   /* garbage below survivors: MarkCompact moves them */
+            tv_set(t, tv_root(t, arr), i, NULL);
+        vmma_client *hog = fill_context(ctx);
+        vmma_client *own = mmtk_get_vmma_client(vm.heap);
+        long taken = 0;
+        for (size_t size = (size_t)1 << 20; size >= 16;)
+            if (vmma_alloc(own, size))
+                taken++;
+            else
+                size /= 2;
+        CU_ASSERT(taken > 0);
+        mmtk_handle_user_collection_request(vm.heap, NULL);
+        tv_obj *a = tv_root(t, arr);
+        long bad = !tv_check(a);
+        for (uint32_t i = 0; i < n && !bad; i++)
+            bad += i % 2 ? !tv_check(a->refs[i]) : a->refs[i] != NULL;
+        CU_ASSERT_EQUAL(bad, 0);
+        CU_ASSERT_EQUAL(vm.bad_scans, 0);
+        CU_ASSERT(vm.gc_finished > 0);
+        if (getenv("TV_VERBOSE"))
+            printf("\n  %s: %ld blocks taken, %llu overflow rescans, %ld bad\n", some[p], taken,
+                   (unsigned long long)mmtk_trace_overflows(vm.heap), bad);
+        vmma_delete_client(hog);
+        tv_heap_free(&vm);
+        vmma_destroy_context(ctx);
+    }
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -764,6 +806,7 @@ int main(void)
     CU_add_test(s, "a mark stack in a full context", test_mark_stack_in_a_full_context);
     CU_add_test(s, "a first collection in a full context", test_first_collection_in_a_full_context);
     CU_add_test(s, "a remembered set in a full context", test_remembered_set_in_a_full_context);
+    CU_add_test(s, "a collection with a full client", test_collection_with_a_full_client);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned f = CU_get_number_of_failures();
