@@ -593,6 +593,15 @@ static vmma_client *fill_context(vmma_context *ctx)
     return hog;
 }
 
+/* A full-context test's end: the other client, the heap, the context go. */
+static void full_context_end(vmma_client *hog, tv_vm *vm, vmma_context *ctx)
+{
+    if (hog)
+        vmma_delete_client(hog);
+    tv_heap_free(vm);
+    vmma_destroy_context(ctx);
+}
+
 /* A root: a large array of n small objects with nrefs fields each. */
 static size_t push_array(tv_thread *t, uint32_t n, uint32_t nrefs)
 {
@@ -615,7 +624,6 @@ static size_t push_array(tv_thread *t, uint32_t n, uint32_t nrefs)
  * keeps every object (SemiSpace, finding no to-space, keeps them in place, pinned).
  * Not the generational plans: they collect while the array is built, and
  * the packets they free stay in the heap's client for the next one. */
-
 static void test_mark_stack_in_a_full_context(void)
 {
     static const char *const some[] = { "MarkSweep", "SemiSpace", "Immix", "MarkCompact" };
@@ -646,9 +654,7 @@ static void test_mark_stack_in_a_full_context(void)
         if (getenv("TV_VERBOSE"))
             printf("\n  %s: %llu overflow rescans\n", some[p], (unsigned long long)mmtk_trace_overflows(vm.heap));
         CU_ASSERT_EQUAL(vm.bad_scans, 0);
-        vmma_delete_client(hog);
-        tv_heap_free(&vm);
-        vmma_destroy_context(ctx);
+        full_context_end(hog, &vm, ctx);
     }
 }
 
@@ -682,8 +688,10 @@ static void test_first_collection_in_a_full_context(void)
         vmma_client *hog = fill_context(ctx);
         long finalized = 0, bad = 0;
         for (int gc = 0; gc < 4 && finalized < n; gc++) {
-            if (gc == 2)
+            if (gc == 2) {
                 vmma_delete_client(hog);   /* room again */
+                hog = NULL;
+            }
             mmtk_handle_user_collection_request(vm.heap, NULL);
             for (tv_obj *o; (o = mmtk_get_finalized_object(vm.heap)) != NULL; finalized++) {
                 uint64_t k = tv_check(o) ? o->id - first_id : (uint64_t)n;
@@ -697,8 +705,7 @@ static void test_first_collection_in_a_full_context(void)
         CU_ASSERT_EQUAL(bad, 0);
         CU_ASSERT_EQUAL(vm.bad_scans, 0);
         free(seen);
-        tv_heap_free(&vm);
-        vmma_destroy_context(ctx);
+        full_context_end(hog, &vm, ctx);
     }
 }
 
@@ -745,9 +752,7 @@ static void test_remembered_set_in_a_full_context(void)
         if (getenv("TV_VERBOSE"))
             printf("\n  %s: %llu collections, %llu full, %ld bad\n", gens[p], (unsigned long long)st.collections,
                    (unsigned long long)st.full_collections, bad);
-        vmma_delete_client(hog);
-        tv_heap_free(&vm);
-        vmma_destroy_context(ctx);
+        full_context_end(hog, &vm, ctx);
     }
 }
 
@@ -787,9 +792,7 @@ static void test_collection_with_a_full_client(void)
         if (getenv("TV_VERBOSE"))
             printf("\n  %s: %ld blocks taken, %llu overflow rescans, %ld bad\n", some[p], taken,
                    (unsigned long long)mmtk_trace_overflows(vm.heap), bad);
-        vmma_delete_client(hog);
-        tv_heap_free(&vm);
-        vmma_destroy_context(ctx);
+        full_context_end(hog, &vm, ctx);
     }
 }
 
